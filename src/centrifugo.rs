@@ -1,0 +1,1 @@
+//! Centrifugo: server API client and generated server configs (see the realtime issue).

@@ -1,0 +1,98 @@
+//! Messages, read marks and typing: `/api/chats/{chatId}/messages[/{messageId}]` and
+//! `/api/typing`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{AuthUser, Body, path_id};
+use crate::error::Error;
+use crate::model::{Message, MessagePage};
+use crate::service::PageRequest;
+use crate::service::validate::parse_id;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/chats/{chat_id}/messages", get(page).post(send))
+        .route(
+            "/api/chats/{chat_id}/messages/{message_id}",
+            post(mark_read),
+        )
+        .route("/api/typing", post(typing))
+}
+
+async fn page(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    Path(chat_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<MessagePage>, ApiError> {
+    let chat_id = path_id(&chat_id, "Chat")?;
+    let id_param = |name: &str| -> Result<Option<i64>, ApiError> {
+        query
+            .get(name)
+            .map(|v| {
+                parse_id(v).ok_or_else(|| {
+                    ApiError(Error::invalid(
+                        name,
+                        format!("The {name} field must be a message id."),
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let limit = query
+        .get("limit")
+        .map(|v| {
+            v.parse::<u32>().map_err(|_| {
+                ApiError(Error::invalid(
+                    "limit",
+                    "The limit field must be an integer.",
+                ))
+            })
+        })
+        .transpose()?;
+    let request = PageRequest {
+        before: id_param("before")?,
+        after: id_param("after")?,
+        limit,
+    };
+    Ok(Json(
+        state.service.messages_page(&me, chat_id, request).await?,
+    ))
+}
+
+async fn send(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    Path(chat_id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<Message>, ApiError> {
+    let chat_id = path_id(&chat_id, "Chat")?;
+    Ok(Json(state.service.send_message(&me, chat_id, &body).await?))
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    Path((chat_id, message_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let chat_id = path_id(&chat_id, "Chat")?;
+    let message_id = path_id(&message_id, "Message")?;
+    state.service.mark_read(&me, chat_id, message_id).await?;
+    Ok(Json(json!({})))
+}
+
+async fn typing(
+    State(state): State<AppState>,
+    AuthUser(me): AuthUser,
+    Body(body): Body,
+) -> Result<Json<Value>, ApiError> {
+    state.service.typing(&me, &body).await?;
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,98 @@
+//! The service core, shared by the HTTP API and the CLI. It owns validation, authorization
+//! (membership), transaction boundaries and the domain events each change produces; adapters
+//! only translate input and render output.
+
+mod chats;
+pub mod events;
+mod messages;
+mod realtime;
+mod users;
+pub mod validate;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::auth::api::Verifier;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::users::UserRow;
+use crate::error::{Error, Result};
+use crate::model::{self, Clock};
+
+pub use messages::PageRequest;
+
+/// The authenticated user a request acts as.
+pub type Caller = UserRow;
+
+/// The core. Cheap to clone: everything is behind one `Arc`.
+#[derive(Clone, Debug)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Db,
+    config: Config,
+    verifier: Option<Verifier>,
+    clock: Clock,
+    /// Woken after each commit that wrote outbox rows.
+    outbox_written: Arc<Notify>,
+}
+
+impl Service {
+    /// Builds the core over an open database. API token verification is set up only when
+    /// `with_auth` (the CLI's read-only commands do not need a key).
+    pub fn new(db: Db, config: Config, with_auth: bool) -> Result<Service> {
+        let verifier = if with_auth {
+            Some(Verifier::from_config(&config.auth).map_err(Error::Config)?)
+        } else {
+            None
+        };
+        let offset = model::parse_offset(&config.server.time_offset)
+            .ok_or_else(|| Error::Config("server.time_offset is invalid".into()))?;
+        Ok(Service {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                verifier,
+                clock: Clock { offset },
+                outbox_written: Arc::new(Notify::new()),
+            }),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.inner.clock
+    }
+
+    /// The signal the outbox relay waits on.
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.inner.outbox_written.clone()
+    }
+
+    fn outbox_written(&self) {
+        self.inner.outbox_written.notify_one();
+    }
+
+    /// Renders a stored user in the original's shape.
+    pub fn render_user(&self, user: &UserRow) -> model::User {
+        model::User {
+            id: user.id,
+            email: user.email.clone(),
+            avatar: user.avatar.clone(),
+            is_online: user.is_online,
+            name: user.name.clone(),
+            last_seen_at: user.last_seen_at.map(|ms| self.clock().date_time(ms)),
+        }
+    }
+}
