@@ -1,1 +1,0 @@
-//! Centrifugo: server API client and generated server configs (see the realtime issue).

@@ -1,0 +1,6 @@
+//! Integration tests: the real server on a free port, called over HTTP, on the backend named
+//! by `CHATCTL_TEST_BACKEND` (`sqlite`, the default, or `postgres` with `TEST_POSTGRES_URL`).
+
+mod common;
+
+mod api_basics;
