@@ -1,4 +1,9 @@
-//! Centrifugo: the server API client, and the shared HTTP client set-up.
+//! Centrifugo: the server API client, generated server configs, and the shared HTTP client
+//! set-up.
+
+pub mod api;
+pub mod client;
+pub mod server_config;
 
 /// Installs the process's TLS crypto provider (ring) once; reqwest needs one before any
 /// client is built, even for plain HTTP.

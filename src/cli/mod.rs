@@ -2,10 +2,13 @@
 //! exhaustive dispatch, and the mapping of failures to one plain line and a documented exit
 //! code.
 
+mod centrifugo;
 mod completions;
 mod exit;
 mod migrate;
+mod publish;
 mod serve;
+mod subscribe;
 mod token;
 
 use std::path::PathBuf;
@@ -61,6 +64,12 @@ pub enum Command {
     /// Mint a Centrifugo connection or subscription token, or an API token for development.
     #[command(alias = "generate-jwt")]
     Token(token::Opts),
+    /// Generate a Centrifugo config, or check a running Centrifugo against chatctl's keys.
+    Centrifugo(centrifugo::Opts),
+    /// Publish a test event on a channel through Centrifugo's server API.
+    Publish(publish::Opts),
+    /// Watch a channel as a user's client would, printing each publication.
+    Subscribe(subscribe::Opts),
     /// Print a shell completion script.
     Completions(completions::Opts),
 }
@@ -87,6 +96,7 @@ impl GlobalOpts {
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::centrifugo::install_tls();
     init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -117,6 +127,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(opts) => serve::run(&cli.global, opts).await,
         Command::Migrate(opts) => migrate::run(&cli.global, opts).await,
         Command::Token(opts) => token::run(&cli.global, opts),
+        Command::Centrifugo(opts) => centrifugo::run(&cli.global, opts).await,
+        Command::Publish(opts) => publish::run(&cli.global, opts).await,
+        Command::Subscribe(opts) => subscribe::run(&cli.global, opts).await,
         Command::Completions(opts) => completions::run(opts),
     }
 }

@@ -53,9 +53,15 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         backend = db.backend().name(),
         "chatctl listening on http://{address}"
     );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let background = service.spawn_background(stop_rx);
     crate::http::serve(listener, service, shutdown_signal())
         .await
         .context("serving HTTP")?;
+    let _ = stop_tx.send(true);
+    for task in background {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

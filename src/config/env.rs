@@ -87,6 +87,19 @@ pub const ENV_VARS: &[EnvVar] = &[
     var("CHATCTL_PAGE_MAX", "limits.page_max", Kind::Int),
     var("CHATCTL_CHAT_LIST_MAX", "limits.chat_list_max", Kind::Int),
     var("CHATCTL_SEARCH_RESULTS", "limits.search_results", Kind::Int),
+    var("CHATCTL_RELAY_BATCH_SIZE", "relay.batch_size", Kind::Int),
+    var("CHATCTL_RELAY_RETRY_BASE", "relay.retry_base", Kind::Str),
+    var("CHATCTL_RELAY_RETRY_MAX", "relay.retry_max", Kind::Str),
+    var(
+        "CHATCTL_PRESENCE_IDLE_AFTER",
+        "presence.idle_after",
+        Kind::Str,
+    ),
+    var(
+        "CHATCTL_PRESENCE_SWEEP_EVERY",
+        "presence.sweep_every",
+        Kind::Str,
+    ),
 ];
 
 /// Variables with the prefix that are not configuration and must not be warned about.

@@ -25,6 +25,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub centrifugo: CentrifugoConfig,
     pub limits: LimitsConfig,
+    pub relay: RelayConfig,
+    pub presence: PresenceConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -124,6 +126,10 @@ pub struct CentrifugoConfig {
     pub secret: Secret,
     /// Lifetime of connection and subscription tokens.
     pub token_ttl: Duration,
+    /// Timeout of each server API call.
+    pub api_timeout: Duration,
+    /// WebSocket URL clients connect to (empty: derived from `url`).
+    pub ws_url: String,
 }
 
 impl Default for CentrifugoConfig {
@@ -133,6 +139,8 @@ impl Default for CentrifugoConfig {
             api_key: Secret::default(),
             secret: Secret::default(),
             token_ttl: Duration::secs(3600),
+            api_timeout: Duration::secs(5),
+            ws_url: String::new(),
         }
     }
 }
@@ -160,6 +168,46 @@ impl Default for LimitsConfig {
             page_max: 100,
             chat_list_max: 200,
             search_results: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Publications per `/api/batch` call.
+    pub batch_size: u32,
+    /// First retry delay after a failure; doubles per attempt, with jitter.
+    pub retry_base: Duration,
+    /// Longest delay between retries.
+    pub retry_max: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            retry_base: Duration(std::time::Duration::from_millis(200)),
+            retry_max: Duration::secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PresenceConfig {
+    /// A user with no API call for this long is checked for a realtime connection, and
+    /// marked offline without one.
+    pub idle_after: Duration,
+    /// How often the sweeper runs.
+    pub sweep_every: Duration,
+}
+
+impl Default for PresenceConfig {
+    fn default() -> Self {
+        Self {
+            idle_after: Duration::secs(30),
+            sweep_every: Duration::secs(5),
         }
     }
 }
@@ -229,6 +277,15 @@ impl Config {
         }
         if crate::model::parse_offset(&self.server.time_offset).is_none() {
             return Err("server.time_offset must look like +03:00 or -05:30".into());
+        }
+        if !self.auth.secret.is_empty() && self.auth.secret == self.centrifugo.secret {
+            return Err("auth.secret and centrifugo.secret must differ, or Centrifugo tokens would work as API tokens".into());
+        }
+        if self.relay.batch_size == 0 || self.relay.batch_size > 10_000 {
+            return Err("relay.batch_size must be between 1 and 10000".into());
+        }
+        if self.presence.sweep_every.get().is_zero() {
+            return Err("presence.sweep_every must be more than 0s".into());
         }
         for origin in &self.server.cors_origins {
             if origin == "*" {

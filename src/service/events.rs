@@ -45,10 +45,16 @@ pub struct OutboxEntry {
     pub payload: String,
 }
 
-/// The seed layout's encoding of a publication's `data`: the payload's JSON as a JSON string.
+/// The seed layout's publication `data`: the payload's JSON as a JSON string.
+pub fn data_value<T: Serialize>(payload: &T) -> serde_json::Value {
+    serde_json::Value::String(
+        serde_json::to_string(payload).expect("BUG: wire types always serialize"),
+    )
+}
+
+/// [`data_value`] as JSON text, as the outbox stores it.
 pub fn encode_data<T: Serialize>(payload: &T) -> String {
-    let inner = serde_json::to_string(payload).expect("BUG: wire types always serialize");
-    serde_json::to_string(&inner).expect("BUG: a string always serializes")
+    data_value(payload).to_string()
 }
 
 /// Maps an event to its outbox entries under the seed layout.
@@ -72,9 +78,9 @@ pub fn entries(event: &Event) -> Vec<OutboxEntry> {
     }
 }
 
-/// The publication of a typing event (published directly, not through the outbox).
-pub fn typing_data(payload: &TypingPayload) -> (String, String) {
-    (channels::typing(payload.chat_id), encode_data(payload))
+/// The channel and data of a typing event (published directly, not through the outbox).
+pub fn typing_publication(payload: &TypingPayload) -> (String, serde_json::Value) {
+    (channels::typing(payload.chat_id), data_value(payload))
 }
 
 /// Writes the events to the outbox inside the caller's transaction.

@@ -222,7 +222,8 @@ impl Service {
         Ok(moved)
     }
 
-    /// `POST /api/typing`: checks the input and membership; returns the event to publish.
+    /// `POST /api/typing`: checks the input and membership, then publishes the event
+    /// (best effort, coalesced, without waiting).
     pub async fn typing(&self, me: &Caller, body: &Value) -> Result<TypingPayload> {
         let chat_id = validate::required_integer(body, "chatId", "chat id")?;
         let typing = validate::required_bool(body, "typing")?;
@@ -233,11 +234,14 @@ impl Service {
             .await
             .map_err(crate::db::pool_error)?;
         self.chat_view(&mut conn, me, chat_id).await?;
-        Ok(TypingPayload {
+        drop(conn);
+        let payload = TypingPayload {
             chat_id,
             user_id: me.id,
             typing,
-        })
+        };
+        self.publish_typing(&payload);
+        Ok(payload)
     }
 
     fn render_message(&self, m: &MessageRow, me: &UserRow, view: &ChatView) -> Message {

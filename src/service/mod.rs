@@ -5,7 +5,10 @@
 mod chats;
 pub mod events;
 mod messages;
+mod presence;
 mod realtime;
+mod relay;
+mod typing;
 mod users;
 pub mod validate;
 
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::auth::api::Verifier;
+use crate::centrifugo::api::ApiClient;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::users::UserRow;
@@ -21,6 +25,8 @@ use crate::error::{Error, Result};
 use crate::model::{self, Clock};
 
 pub use messages::PageRequest;
+pub use realtime::Channel;
+pub use relay::PassReport;
 
 /// The authenticated user a request acts as.
 pub type Caller = UserRow;
@@ -39,6 +45,9 @@ struct Inner {
     clock: Clock,
     /// Woken after each commit that wrote outbox rows.
     outbox_written: Arc<Notify>,
+    /// Centrifugo's server API, when realtime is configured (typing goes straight to it).
+    centrifugo: Option<ApiClient>,
+    typing: typing::Coalescer,
 }
 
 impl Service {
@@ -55,10 +64,12 @@ impl Service {
         Ok(Service {
             inner: Arc::new(Inner {
                 db,
-                config,
                 verifier,
                 clock: Clock { offset },
                 outbox_written: Arc::new(Notify::new()),
+                centrifugo: ApiClient::from_config(&config.centrifugo),
+                typing: typing::Coalescer::default(),
+                config,
             }),
         })
     }
@@ -73,6 +84,33 @@ impl Service {
 
     pub fn clock(&self) -> Clock {
         self.inner.clock
+    }
+
+    /// Centrifugo's server API client, when configured.
+    pub fn centrifugo(&self) -> Option<&ApiClient> {
+        self.inner.centrifugo.as_ref()
+    }
+
+    /// Starts the outbox relay (when Centrifugo is configured) and the presence sweeper;
+    /// they stop when `stop` turns true.
+    pub fn spawn_background(
+        &self,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        if let Some(api) = self.centrifugo().cloned() {
+            let (service, stop) = (self.clone(), stop.clone());
+            tasks.push(tokio::spawn(
+                async move { service.run_relay(api, stop).await },
+            ));
+        } else {
+            tracing::warn!("realtime is off (no CENTRIFUGO_URL): events wait in the outbox");
+        }
+        let (service, api) = (self.clone(), self.centrifugo().cloned());
+        tasks.push(tokio::spawn(async move {
+            service.run_presence_sweeper(api, stop).await
+        }));
+        tasks
     }
 
     /// The signal the outbox relay waits on.

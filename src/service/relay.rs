@@ -1,0 +1,183 @@
+//! The outbox relay: drains the outbox to Centrifugo's `/api/batch`, in id order, with an
+//! idempotency key per publication. Retryable failures back off exponentially with jitter;
+//! the rest become dead letters with their reason. No database connection is held while
+//! Centrifugo is called: rows are leased, published, then settled.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::Value;
+
+use super::Service;
+use super::events::data_value;
+use crate::centrifugo::api::{ApiClient, Publication};
+use crate::db::outbox::{self, KIND_CHAT_LIST, OutboxRow};
+use crate::error::Result;
+use crate::model;
+
+/// What happened to the rows of one pass.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub published: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+impl PassReport {
+    pub fn rows(&self) -> usize {
+        self.published + self.retried + self.dead
+    }
+}
+
+/// One publication and the outbox rows it settles (chat-list rows of one user coalesce).
+struct Pending {
+    publication: Publication,
+    rows: Vec<OutboxRow>,
+}
+
+impl Service {
+    /// Runs the relay until `stop` turns true.
+    pub async fn run_relay(&self, api: ApiClient, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let signal = self.outbox_signal();
+        while !*stop.borrow() {
+            let idle = match self.relay_pass(&api).await {
+                Ok(report) => report.rows() == 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay pass failed");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    () = signal.notified() => {}
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Claims one batch of due rows and publishes it.
+    pub async fn relay_pass(&self, api: &ApiClient) -> Result<PassReport> {
+        let config = self.config();
+        let now = model::now_ms();
+        let lease = 2 * config.centrifugo.api_timeout.get().as_millis() as i64 + 5_000;
+        let rows = outbox::claim(
+            self.db().pool(),
+            self.db().backend(),
+            now,
+            now + lease,
+            config.relay.batch_size,
+        )
+        .await?;
+        if rows.is_empty() {
+            return Ok(PassReport::default());
+        }
+        let (pending, unknown) = self.prepare(rows).await?;
+        let mut report = PassReport::default();
+        let publications: Vec<Publication> =
+            pending.iter().map(|p| p.publication.clone()).collect();
+        let outcomes = if publications.is_empty() {
+            Vec::new()
+        } else {
+            match api.publish_batch(&publications).await {
+                Ok(results) => results,
+                Err(failure) => vec![Err(failure); publications.len()],
+            }
+        };
+        // Settled after the call, in a transaction of its own: nothing is held across it.
+        let mut tx = self.db().begin_write().await?;
+        for row in &unknown {
+            outbox::bury(
+                &mut *tx,
+                row.id,
+                "the user of this chat list no longer exists",
+            )
+            .await?;
+            report.dead += 1;
+        }
+        for (item, outcome) in pending.iter().zip(outcomes) {
+            for row in &item.rows {
+                match &outcome {
+                    Ok(_) => {
+                        outbox::delete(&mut *tx, row.id).await?;
+                        report.published += 1;
+                    }
+                    Err(failure) if failure.retryable() => {
+                        let at = model::now_ms() + self.backoff(row.attempts).as_millis() as i64;
+                        outbox::retry_later(&mut *tx, row.id, at, &failure.to_string()).await?;
+                        report.retried += 1;
+                    }
+                    Err(failure) => {
+                        outbox::bury(&mut *tx, row.id, &failure.to_string()).await?;
+                        report.dead += 1;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        if report.retried > 0 || report.dead > 0 {
+            tracing::warn!(
+                published = report.published,
+                retried = report.retried,
+                dead = report.dead,
+                "outbox relay: some publications failed"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Turns rows into publications, rendering chat lists now (they are snapshots, so the
+    /// freshest state is the right one) and coalescing several rows of one list.
+    async fn prepare(&self, rows: Vec<OutboxRow>) -> Result<(Vec<Pending>, Vec<OutboxRow>)> {
+        let mut pending: Vec<Pending> = Vec::with_capacity(rows.len());
+        let mut list_slot: HashMap<String, usize> = HashMap::new();
+        let mut unknown = Vec::new();
+        for row in rows {
+            if row.kind == KIND_CHAT_LIST {
+                if let Some(&slot) = list_slot.get(&row.channel) {
+                    pending[slot].rows.push(row);
+                    continue;
+                }
+                let user_id: i64 = row.payload.parse().unwrap_or(0);
+                let Some(list) = self.chat_list_of(user_id).await? else {
+                    unknown.push(row);
+                    continue;
+                };
+                list_slot.insert(row.channel.clone(), pending.len());
+                let data = data_value(&list);
+                pending.push(Pending {
+                    publication: self.publication(&row, data),
+                    rows: vec![row],
+                });
+            } else {
+                let data: Value = serde_json::from_str(&row.payload)
+                    .unwrap_or(Value::String(row.payload.clone()));
+                pending.push(Pending {
+                    publication: self.publication(&row, data),
+                    rows: vec![row],
+                });
+            }
+        }
+        Ok((pending, unknown))
+    }
+
+    fn publication(&self, row: &OutboxRow, data: Value) -> Publication {
+        Publication {
+            channel: row.channel.clone(),
+            data,
+            idempotency_key: Some(format!("chatctl-outbox-{}", row.id)),
+            skip_history: false,
+        }
+    }
+
+    /// Exponential backoff with full jitter, between `retry_base` and `retry_max`.
+    fn backoff(&self, attempts: i64) -> Duration {
+        let relay = &self.config().relay;
+        let base = relay.retry_base.get().as_millis().max(1) as u64;
+        let cap = relay.retry_max.get().as_millis().max(1) as u64;
+        let ceiling = base.saturating_mul(1u64 << attempts.clamp(0, 20)).min(cap);
+        Duration::from_millis(rand::rng().random_range(base.min(ceiling)..=ceiling))
+    }
+}
