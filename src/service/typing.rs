@@ -85,7 +85,7 @@ mod tests {
         };
         let off = TypingPayload {
             typing: false,
-            ..on.clone()
+            ..on
         };
         assert!(c.admit(&on, start));
         assert!(!c.admit(&on, start + Duration::from_millis(1900)));
