@@ -113,7 +113,7 @@ fn write_config(config: &Config, opts: ConfigOpts) -> anyhow::Result<()> {
             std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {} ({:?} format)", path.display(), opts.format);
         }
-        None => print!("{text}"),
+        None => super::output::raw(text.as_bytes())?,
     }
     if !generated.is_empty() {
         eprintln!(
@@ -128,10 +128,8 @@ fn write_config(config: &Config, opts: ConfigOpts) -> anyhow::Result<()> {
 /// One line of the doctor's report.
 fn report(ok: bool, what: &str, detail: &str) -> bool {
     let mark = if ok { "✓" } else { "✗" };
-    println!(
-        "{mark} {what}{}{detail}",
-        if detail.is_empty() { "" } else { ": " }
-    );
+    let separator = if detail.is_empty() { "" } else { ": " };
+    let _ = super::output::line(format!("{mark} {what}{separator}{detail}"));
     ok
 }
 

@@ -13,8 +13,9 @@ pub struct Opts {
 }
 
 pub fn run(opts: Opts) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    write(opts.shell, &mut out);
+    let mut script = Vec::new();
+    write(opts.shell, &mut script);
+    super::output::raw(&script)?;
     Ok(())
 }
 

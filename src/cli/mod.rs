@@ -6,6 +6,7 @@ mod centrifugo;
 mod completions;
 mod exit;
 mod migrate;
+mod output;
 mod publish;
 mod serve;
 mod subscribe;

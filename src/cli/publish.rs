@@ -65,17 +65,20 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         .await
         .map_err(|e| Error::Centrifugo(e.to_string()))?;
     if opts.json {
-        println!(
+        super::output::line(format!(
             "{}",
             json!({ "channel": opts.channel, "offset": position.offset, "epoch": position.epoch })
-        );
+        ))?;
     } else {
         match (position.offset, position.epoch) {
-            (Some(offset), Some(epoch)) => println!(
+            (Some(offset), Some(epoch)) => super::output::line(format!(
                 "published to {}: offset {offset}, epoch {epoch}",
                 opts.channel
-            ),
-            _ => println!("published to {} (no history on this channel)", opts.channel),
+            ))?,
+            _ => super::output::line(format!(
+                "published to {} (no history on this channel)",
+                opts.channel
+            ))?,
         }
     }
     Ok(())

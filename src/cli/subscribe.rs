@@ -75,15 +75,15 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
             } => {
                 let decoded = decode(&data);
                 if opts.json {
-                    println!(
+                    super::output::line(format!(
                         "{}",
                         json!({ "channel": channel, "offset": offset, "data": decoded })
-                    );
+                    ))?;
                 } else {
-                    println!(
+                    super::output::line(format!(
                         "[{}] {channel}: {decoded}",
                         offset.map_or("-".into(), |o| o.to_string())
-                    );
+                    ))?;
                 }
                 seen += 1;
                 if opts.count.is_some_and(|n| seen >= n) {

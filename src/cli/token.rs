@@ -80,12 +80,12 @@ pub fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         (token, serde_json::to_value(&claims)?)
     };
     if opts.json {
-        println!(
+        super::output::line(format!(
             "{}",
             serde_json::to_string_pretty(&json!({ "token": token, "claims": claims }))?
-        );
+        ))?;
     } else {
-        println!("{token}");
+        super::output::line(format!("{token}"))?;
     }
     Ok(())
 }
