@@ -42,7 +42,7 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         Action::Status { json } => {
             let status = db.migration_status().await?;
             if json {
-                super::output::line(format!("{}", serde_json::to_string_pretty(&status)?))?;
+                super::output::line(serde_json::to_string_pretty(&status)?)?;
             } else {
                 let mut table = Table::new();
                 table.set_header(["version", "description", "state"]);

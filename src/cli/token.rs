@@ -80,12 +80,11 @@ pub fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         (token, serde_json::to_value(&claims)?)
     };
     if opts.json {
-        super::output::line(format!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "token": token, "claims": claims }))?
-        ))?;
+        super::output::line(serde_json::to_string_pretty(
+            &json!({ "token": token, "claims": claims }),
+        )?)?;
     } else {
-        super::output::line(format!("{token}"))?;
+        super::output::line(token)?;
     }
     Ok(())
 }

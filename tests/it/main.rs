@@ -4,3 +4,21 @@
 mod common;
 
 mod api_basics;
+mod cli;
+mod expect;
+
+mod auth_failures;
+mod http_basics;
+mod idempotency;
+mod membership;
+mod outbox;
+mod paging;
+mod provisioning;
+mod read_state;
+mod routes_chats;
+mod routes_messages;
+mod routes_realtime;
+mod routes_users;
+mod search;
+mod text_rules;
+mod zz_probe;
