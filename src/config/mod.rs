@@ -71,6 +71,8 @@ pub struct DatabaseConfig {
     pub busy_timeout: Duration,
     /// SQLite: `full` (power-loss safe) or `normal`.
     pub sqlite_synchronous: String,
+    /// Most messages one write transaction carries (group commit); 1 turns batching off.
+    pub write_batch: u32,
 }
 
 impl Default for DatabaseConfig {
@@ -81,6 +83,7 @@ impl Default for DatabaseConfig {
             acquire_timeout: Duration::secs(3),
             busy_timeout: Duration::secs(5),
             sqlite_synchronous: "full".into(),
+            write_batch: 256,
         }
     }
 }
@@ -280,6 +283,9 @@ impl Config {
         }
         if !self.auth.secret.is_empty() && self.auth.secret == self.centrifugo.secret {
             return Err("auth.secret and centrifugo.secret must differ, or Centrifugo tokens would work as API tokens".into());
+        }
+        if self.database.write_batch == 0 || self.database.write_batch > 4096 {
+            return Err("database.write_batch must be between 1 and 4096".into());
         }
         if self.relay.batch_size == 0 || self.relay.batch_size > 10_000 {
             return Err("relay.batch_size must be between 1 and 10000".into());

@@ -8,6 +8,8 @@ mod cli;
 mod expect;
 
 mod auth_failures;
+mod concurrency;
+mod error_shapes;
 mod http_basics;
 mod idempotency;
 mod membership;
@@ -21,4 +23,3 @@ mod routes_realtime;
 mod routes_users;
 mod search;
 mod text_rules;
-mod zz_probe;
