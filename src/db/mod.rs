@@ -3,6 +3,7 @@
 //! submodules, one per table, with one query text for both backends (`$N` placeholders work
 //! on both); backend-specific SQL is named where it appears.
 
+pub mod batch;
 pub mod chats;
 pub mod messages;
 mod migrations;

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::events::{self, Event};
-use super::{Caller, Service, validate};
+use super::{Caller, Service, validate, writer};
 use crate::db::chats::{self, ChatView};
 use crate::db::messages::{self, Cursor, MessageRow};
 use crate::db::users::{self, UserRow};
@@ -108,6 +108,32 @@ impl Service {
     pub async fn send_message(&self, me: &Caller, chat_id: i64, body: &Value) -> Result<Message> {
         let text = validate::required_text(body, "text", self.config().limits.text_max_chars)?;
         let client_id = validate::optional_key(body, "client_message_id", CLIENT_ID_MAX)?;
+        let batch = self.config().database.write_batch as usize;
+        if batch <= 1 {
+            return self.send_alone(me, chat_id, text, client_id).await;
+        }
+        let writer = self.inner.writer.get_or_init(|| {
+            writer::Handle::start(self.db().clone(), self.clock(), self.outbox_signal(), batch)
+        });
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let job = writer::SendJob {
+            me: me.clone(),
+            chat_id,
+            text,
+            client_id,
+            reply,
+        };
+        writer.send(job, outcome).await
+    }
+
+    /// A send in a transaction of its own (`database.write_batch = 1`: the naive baseline).
+    async fn send_alone(
+        &self,
+        me: &Caller,
+        chat_id: i64,
+        text: String,
+        client_id: Option<String>,
+    ) -> Result<Message> {
         let now = model::now_ms();
         let mut tx = self.db().begin_write().await?;
         let view = self.chat_view(&mut tx, me, chat_id).await?;

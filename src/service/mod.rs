@@ -11,6 +11,7 @@ mod relay;
 mod typing;
 mod users;
 pub mod validate;
+mod writer;
 
 use std::sync::Arc;
 
@@ -48,6 +49,8 @@ struct Inner {
     /// Centrifugo's server API, when realtime is configured (typing goes straight to it).
     centrifugo: Option<ApiClient>,
     typing: typing::Coalescer,
+    /// The group-commit writer of sends, started on first use.
+    writer: std::sync::OnceLock<writer::Handle>,
 }
 
 impl Service {
@@ -69,6 +72,7 @@ impl Service {
                 outbox_written: Arc::new(Notify::new()),
                 centrifugo: ApiClient::from_config(&config.centrifugo),
                 typing: typing::Coalescer::default(),
+                writer: std::sync::OnceLock::new(),
                 config,
             }),
         })
@@ -124,13 +128,18 @@ impl Service {
 
     /// Renders a stored user in the original's shape.
     pub fn render_user(&self, user: &UserRow) -> model::User {
-        model::User {
-            id: user.id,
-            email: user.email.clone(),
-            avatar: user.avatar.clone(),
-            is_online: user.is_online,
-            name: user.name.clone(),
-            last_seen_at: user.last_seen_at.map(|ms| self.clock().date_time(ms)),
-        }
+        user_view(self.clock(), user)
+    }
+}
+
+/// A stored user in the original's shape.
+pub(crate) fn user_view(clock: Clock, user: &UserRow) -> model::User {
+    model::User {
+        id: user.id,
+        email: user.email.clone(),
+        avatar: user.avatar.clone(),
+        is_online: user.is_online,
+        name: user.name.clone(),
+        last_seen_at: user.last_seen_at.map(|ms| clock.date_time(ms)),
     }
 }
