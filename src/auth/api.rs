@@ -183,11 +183,15 @@ fn subject(claims: &Map<String, Value>) -> Result<i64, Rejection> {
 
 fn profile(claims: &Map<String, Value>) -> Option<Profile> {
     let text = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
-    let name = text("name")?;
+    let (name, email, avatar) = (text("name"), text("email"), text("avatar"));
+    if name.is_none() && email.is_none() && avatar.is_none() {
+        return None;
+    }
+    // A missing name is filled in by the provisioning code; the other claims still count.
     Some(Profile {
-        name,
-        email: text("email").unwrap_or_default(),
-        avatar: text("avatar"),
+        name: name.unwrap_or_default(),
+        email: email.unwrap_or_default(),
+        avatar,
     })
 }
 

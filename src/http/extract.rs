@@ -84,10 +84,8 @@ impl FromRequest<AppState> for Body {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(value @ Value::Object(_)) => Ok(Body(value)),
-            Ok(_) => Err(message(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "The request body must be a JSON object.",
-            )),
+            // Like Laravel: input that is not an object has no fields, so each rule reports.
+            Ok(_) => Ok(Body(Value::Object(Map::new()))),
             Err(_) => Err(message(
                 StatusCode::BAD_REQUEST,
                 "The request body is not valid JSON.",
@@ -107,4 +105,39 @@ pub fn path_id(text: &str, what: &str) -> Result<i64, ApiError> {
 /// A 404 for unknown routes, in Laravel's shape.
 pub async fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "Not Found.").into_response()
+}
+
+/// The raw (still percent-encoded) path parameters, in route order. Ids are plain digits, so
+/// anything encoded, even bytes that are not UTF-8, simply fails to parse as an id (404)
+/// instead of being rejected with a non-JSON 400.
+pub struct PathIds(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // Parameters that are not even UTF-8 are no ids either: leave them out, so the
+        // handler answers the same 404 as for any other bad id.
+        let ids = match axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params.iter().map(|(_, v)| v.to_string()).collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(PathIds(ids))
+    }
+}
+
+impl PathIds {
+    /// The `n`th parameter as an id of `what`.
+    pub fn id(&self, n: usize, what: &str) -> Result<i64, ApiError> {
+        path_id(self.0.get(n).map_or("", String::as_str), what)
+    }
+}
+
+/// A JSON 405 for a known path with the wrong method, in Laravel's words.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    message(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("The {method} method is not supported for route {path}."),
+    )
 }

@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{AuthUser, Body, path_id};
+use super::extract::{AuthUser, Body, PathIds};
 use crate::error::Error;
 use crate::model::{Message, MessagePage};
 use crate::service::PageRequest;
@@ -29,10 +29,10 @@ pub fn router() -> Router<AppState> {
 async fn page(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path(chat_id): Path<String>,
+    ids: PathIds,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<MessagePage>, ApiError> {
-    let chat_id = path_id(&chat_id, "Chat")?;
+    let chat_id = ids.id(0, "Chat")?;
     let id_param = |name: &str| -> Result<Option<i64>, ApiError> {
         query
             .get(name)
@@ -70,20 +70,20 @@ async fn page(
 async fn send(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path(chat_id): Path<String>,
+    ids: PathIds,
     Body(body): Body,
 ) -> Result<Json<Message>, ApiError> {
-    let chat_id = path_id(&chat_id, "Chat")?;
+    let chat_id = ids.id(0, "Chat")?;
     Ok(Json(state.service.send_message(&me, chat_id, &body).await?))
 }
 
 async fn mark_read(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
-    Path((chat_id, message_id)): Path<(String, String)>,
+    ids: PathIds,
 ) -> Result<Json<Value>, ApiError> {
-    let chat_id = path_id(&chat_id, "Chat")?;
-    let message_id = path_id(&message_id, "Message")?;
+    let chat_id = ids.id(0, "Chat")?;
+    let message_id = ids.id(1, "Message")?;
     state.service.mark_read(&me, chat_id, message_id).await?;
     Ok(Json(json!({})))
 }

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(realtime::router())
         .merge(health::router())
         .fallback(extract::not_found)
+        .method_not_allowed_fallback(extract::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(

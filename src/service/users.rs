@@ -23,10 +23,10 @@ impl Service {
         let user = match users::find(self.db().pool(), identity.user_id).await? {
             Some(user) => user,
             None if self.config().auth.provision_users => {
-                let profile = identity.profile.unwrap_or_else(|| Profile {
-                    name: format!("User {}", identity.user_id),
-                    ..Profile::default()
-                });
+                let mut profile = identity.profile.unwrap_or_default();
+                if profile.name.trim().is_empty() {
+                    profile.name = format!("User {}", identity.user_id);
+                }
                 self.provision(identity.user_id, &profile).await?
             }
             None => {
