@@ -100,6 +100,26 @@ pub const ENV_VARS: &[EnvVar] = &[
         "presence.sweep_every",
         Kind::Str,
     ),
+    var(
+        "CHATCTL_RATE_SEND_PER_MINUTE",
+        "rate_limits.send_per_minute",
+        Kind::Int,
+    ),
+    var(
+        "CHATCTL_RATE_TYPING_PER_MINUTE",
+        "rate_limits.typing_per_minute",
+        Kind::Int,
+    ),
+    var(
+        "CHATCTL_RATE_SEARCH_PER_MINUTE",
+        "rate_limits.search_per_minute",
+        Kind::Int,
+    ),
+    var(
+        "CHATCTL_RATE_TOKENS_PER_MINUTE",
+        "rate_limits.tokens_per_minute",
+        Kind::Int,
+    ),
 ];
 
 /// Variables with the prefix that are not configuration and must not be warned about.

@@ -6,6 +6,7 @@
 
 pub mod env;
 mod secret;
+pub mod starter;
 mod value;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub relay: RelayConfig,
     pub presence: PresenceConfig,
+    pub rate_limits: RateLimitsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -211,6 +213,27 @@ impl Default for PresenceConfig {
         Self {
             idle_after: Duration::secs(30),
             sweep_every: Duration::secs(5),
+        }
+    }
+}
+
+/// Per-user request rates (per minute, bursts of a quarter of that); 0 turns a limit off.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    pub send_per_minute: u32,
+    pub typing_per_minute: u32,
+    pub search_per_minute: u32,
+    pub tokens_per_minute: u32,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        Self {
+            send_per_minute: 600,
+            typing_per_minute: 120,
+            search_per_minute: 120,
+            tokens_per_minute: 120,
         }
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::events::{self, Event};
+use super::limits::Action;
 use super::{Caller, Service, validate, writer};
 use crate::db::chats::{self, ChatView};
 use crate::db::messages::{self, Cursor, MessageRow};
@@ -106,6 +107,7 @@ impl Service {
     /// `POST /api/chats/{chatId}/messages`. With a `client_message_id`, a repeat returns the
     /// stored message and stores nothing.
     pub async fn send_message(&self, me: &Caller, chat_id: i64, body: &Value) -> Result<Message> {
+        self.throttle(Action::Send, me.id)?;
         let text = validate::required_text(body, "text", self.config().limits.text_max_chars)?;
         let client_id = validate::optional_key(body, "client_message_id", CLIENT_ID_MAX)?;
         let batch = self.config().database.write_batch as usize;
@@ -251,6 +253,7 @@ impl Service {
     /// `POST /api/typing`: checks the input and membership, then publishes the event
     /// (best effort, coalesced, without waiting).
     pub async fn typing(&self, me: &Caller, body: &Value) -> Result<TypingPayload> {
+        self.throttle(Action::Typing, me.id)?;
         let chat_id = validate::required_integer(body, "chatId", "chat id")?;
         let typing = validate::required_bool(body, "typing")?;
         let mut conn = self

@@ -4,6 +4,7 @@
 
 mod chats;
 pub mod events;
+pub mod limits;
 mod messages;
 mod presence;
 mod realtime;
@@ -49,6 +50,7 @@ struct Inner {
     /// Centrifugo's server API, when realtime is configured (typing goes straight to it).
     centrifugo: Option<ApiClient>,
     typing: typing::Coalescer,
+    limiter: limits::Limiter,
     /// The group-commit writer of sends, started on first use.
     writer: std::sync::OnceLock<writer::Handle>,
 }
@@ -73,6 +75,7 @@ impl Service {
                 centrifugo: ApiClient::from_config(&config.centrifugo),
                 typing: typing::Coalescer::default(),
                 writer: std::sync::OnceLock::new(),
+                limiter: limits::Limiter::new(&config.rate_limits),
                 config,
             }),
         })
@@ -88,6 +91,11 @@ impl Service {
 
     pub fn clock(&self) -> Clock {
         self.inner.clock
+    }
+
+    /// Refuses the request with 429 when `user_id` is over their rate for `action`.
+    pub fn throttle(&self, action: limits::Action, user_id: i64) -> Result<()> {
+        self.inner.limiter.check(action, user_id)
     }
 
     /// Centrifugo's server API client, when configured.

@@ -1,6 +1,7 @@
 //! Realtime access: Centrifugo connection tokens for the caller, and subscription tokens
 //! minted only after the caller is authorized for the channel.
 
+use super::limits::Action;
 use super::{Caller, Service};
 use crate::auth::{self, realtime::Claims};
 use crate::db::chats;
@@ -52,6 +53,7 @@ impl Service {
 
     /// `GET /api/update-centrifugo-token`: a connection token for the caller.
     pub fn connection_token(&self, me: &Caller) -> Result<String> {
+        self.throttle(Action::Token, me.id)?;
         let secret = self.centrifugo_secret()?;
         Claims::connection(me.id, self.token_ttl(), auth::now_secs())
             .sign(secret)
@@ -76,6 +78,7 @@ impl Service {
 
     /// `GET /api/centrifugo/subscription-token`: a token for one authorized channel.
     pub async fn subscription_token(&self, me: &Caller, channel: Option<&str>) -> Result<String> {
+        self.throttle(Action::Token, me.id)?;
         let channel = channel.unwrap_or_default();
         if channel.is_empty() {
             return Err(Error::invalid("channel", "The channel field is required."));

@@ -2,6 +2,7 @@
 //! configured), online status, profile and search.
 
 use super::events::{self, Event};
+use super::limits::Action;
 use super::{Caller, Service};
 use crate::auth;
 use crate::db::users::{self, Profile, UserRow};
@@ -119,6 +120,7 @@ impl Service {
     ) -> Result<Vec<model::User>> {
         let needle = search.map(str::trim).unwrap_or_default();
         if needle.is_empty() {
+            self.throttle(Action::Search, me.id)?;
             return Err(Error::invalid("search", "The search field is required."));
         }
         if needle.chars().count() > 100 {
