@@ -118,9 +118,9 @@ impl Service {
         me: &Caller,
         search: Option<&str>,
     ) -> Result<Vec<model::User>> {
+        self.throttle(Action::Search, me.id)?;
         let needle = search.map(str::trim).unwrap_or_default();
         if needle.is_empty() {
-            self.throttle(Action::Search, me.id)?;
             return Err(Error::invalid("search", "The search field is required."));
         }
         if needle.chars().count() > 100 {
