@@ -4,9 +4,10 @@
 
 use serde::Serialize;
 use time::{OffsetDateTime, UtcOffset, format_description::FormatItem, macros::format_description};
+use utoipa::ToSchema;
 
 /// A user as the original returns it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -18,7 +19,7 @@ pub struct User {
 }
 
 /// `GET /api/get-user-info`: the original's three fields.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserInfo {
     pub id: i64,
     pub avatar: Option<String>,
@@ -27,7 +28,7 @@ pub struct UserInfo {
 }
 
 /// A message as the original returns and publishes it, plus `id`, `chat_id` and `created_at`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Message {
     pub id: i64,
     pub chat_id: i64,
@@ -44,7 +45,7 @@ pub struct Message {
 }
 
 /// One entry of the chat list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChatItem {
     /// The chat's id (the original README's "companion id" is wrong).
     pub id: i64,
@@ -55,7 +56,7 @@ pub struct ChatItem {
     pub unread_count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LastMessage {
     pub id: i64,
     pub text: String,
@@ -66,7 +67,7 @@ pub struct LastMessage {
 }
 
 /// `GET /api/chats/{chatId}/messages`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessagePage {
     pub messages: Vec<Message>,
     pub companion: User,
@@ -78,7 +79,7 @@ pub struct MessagePage {
 }
 
 /// Payload of `user-{userId}-status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusPayload {
     pub user_id: i64,
@@ -88,7 +89,7 @@ pub struct StatusPayload {
 }
 
 /// Payload of `chat.{chatId}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TypingPayload {
     pub chat_id: i64,

@@ -123,7 +123,13 @@ pub const ENV_VARS: &[EnvVar] = &[
 ];
 
 /// Variables with the prefix that are not configuration and must not be warned about.
-const NOT_CONFIG: &[&str] = &["CHATCTL_CONFIG", "CHATCTL_LOG", "CHATCTL_TEST_BACKEND"];
+const NOT_CONFIG: &[&str] = &[
+    "CHATCTL_CONFIG",
+    "CHATCTL_LOG",
+    "CHATCTL_TEST_BACKEND",
+    "CHATCTL_TEST_PG_PORT",
+    "CHATCTL_BIN",
+];
 
 /// Writes every set variable into `table`, converting its text by kind.
 pub(super) fn overlay(

@@ -11,12 +11,20 @@ use super::{Backend, Db};
 use crate::error::Result;
 
 /// (version, description, SQLite text, PostgreSQL text).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "outbox channel order",
+        include_str!("../../migrations/sqlite/0002_outbox_channel_order.sql"),
+        include_str!("../../migrations/postgres/0002_outbox_channel_order.sql"),
+    ),
+];
 
 fn migrator(backend: Backend) -> Migrator {
     Migrator::with_migrations(

@@ -74,9 +74,14 @@ pub async fn claim(
         Backend::Postgres => "for update skip locked",
         Backend::Sqlite => "",
     };
+    // A row waits while an older row of its channel waits (retrying, or leased by another
+    // relay): publications of one channel leave in order even across failures.
     let sql = format!(
         "update outbox set next_attempt_at = $2 where id in \
-           (select id from outbox where state = 0 and next_attempt_at <= $1 order by id limit $3 {lock}) \
+           (select o.id from outbox o where o.state = 0 and o.next_attempt_at <= $1 \
+              and not exists (select 1 from outbox p where p.channel = o.channel and p.state = 0 \
+                              and p.id < o.id and p.next_attempt_at > $1) \
+            order by o.id limit $3 {lock}) \
          returning {COLUMNS}"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -40,15 +40,38 @@ impl Service {
     /// Runs the relay until `stop` turns true.
     pub async fn run_relay(&self, api: ApiClient, mut stop: tokio::sync::watch::Receiver<bool>) {
         let signal = self.outbox_signal();
+        let mut failing_passes: i64 = 0;
+        let mut last_warning: Option<tokio::time::Instant> = None;
         while !*stop.borrow() {
-            let idle = match self.relay_pass(&api).await {
-                Ok(report) => report.rows() == 0,
+            let (idle, failed) = match self.relay_pass(&api).await {
+                Ok(report) => (
+                    report.rows() == 0,
+                    report.retried > 0 && report.published == 0,
+                ),
                 Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay pass failed");
-                    true
+                    tracing::debug!(error = %e, "outbox relay pass failed");
+                    (true, true)
                 }
             };
-            if idle {
+            failing_passes = if failed { failing_passes + 1 } else { 0 };
+            if failed {
+                // One warning per 10 s while Centrifugo stays unreachable, not one per pass.
+                if last_warning.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+                    tracing::warn!(
+                        passes = failing_passes,
+                        "outbox relay: Centrifugo is failing; events wait in the outbox"
+                    );
+                    last_warning = Some(tokio::time::Instant::now());
+                }
+                // Back off the whole loop too: new commits must not turn it into a busy loop.
+                tokio::select! {
+                    () = tokio::time::sleep(self.backoff(failing_passes.min(8))) => {}
+                    _ = stop.changed() => {}
+                }
+            } else if idle {
+                if last_warning.take().is_some() {
+                    tracing::info!("outbox relay: Centrifugo is back; delivering");
+                }
                 tokio::select! {
                     () = signal.notified() => {}
                     () = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -117,12 +140,10 @@ impl Service {
             }
         }
         tx.commit().await?;
-        if report.retried > 0 || report.dead > 0 {
+        if report.dead > 0 {
             tracing::warn!(
-                published = report.published,
-                retried = report.retried,
                 dead = report.dead,
-                "outbox relay: some publications failed"
+                "outbox relay: publications refused for good (dead letters)"
             );
         }
         Ok(report)
