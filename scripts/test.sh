@@ -2,7 +2,8 @@
 # The single test command for chatctl (used by CI via .ci/run):
 #   fmt check, clippy, build, the test suite against SQLite, the test suite against
 #   PostgreSQL (a private server is started by scripts/postgres.sh), and the end-to-end
-#   suite tests/e2e/run.sh against a real Centrifugo when that script exists.
+#   suite tests/e2e/run.sh against a real Centrifugo when that script exists, and a
+#   schemathesis run against the served OpenAPI description (tests/schemathesis/run.sh).
 # Stops at the first failing step and prints a per-step summary at the end.
 #
 # Usage: scripts/test.sh [--quick]
@@ -81,6 +82,10 @@ step_e2e() {
   fi
 }
 
+step_schemathesis() {
+  CHATCTL_BIN="$ROOT/target/debug/chatctl" ST_MAX_TIME="${ST_MAX_TIME:-60}" tests/schemathesis/run.sh
+}
+
 # ---------------------------------------------------------------- runner
 
 STEPS=()    # "key|label"
@@ -91,6 +96,7 @@ STEPS+=("build|cargo build" "sqlite|cargo test (sqlite)" "postgres|cargo test (p
 if [[ -e tests/e2e/run.sh ]]; then
   STEPS+=("e2e|e2e (tests/e2e/run.sh)")
 fi
+STEPS+=("schemathesis|schemathesis against /openapi.json")
 
 RESULTS=()
 print_summary() {

@@ -21,6 +21,9 @@ pub enum Error {
         message: String,
         errors: BTreeMap<String, Vec<String>>,
     },
+    /// The request conflicts with stored state (e.g. an idempotency key reused elsewhere).
+    #[error("{0}")]
+    Conflict(String),
     /// The caller is sending too fast; retry after this many seconds.
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },

@@ -182,7 +182,13 @@ fn subject(claims: &Map<String, Value>) -> Result<i64, Rejection> {
 }
 
 fn profile(claims: &Map<String, Value>) -> Option<Profile> {
-    let text = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
+    // NUL cannot be stored as text (PostgreSQL refuses it): drop it from claims.
+    let text = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .map(|v| v.replace('\0', ""))
+    };
     let (name, email, avatar) = (text("name"), text("email"), text("avatar"));
     if name.is_none() && email.is_none() && avatar.is_none() {
         return None;

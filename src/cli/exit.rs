@@ -54,7 +54,7 @@ pub fn exit_status(e: &anyhow::Error) -> ExitStatus {
                 Error::Unavailable(_) | Error::Database(_) | Error::Migrate(_) => DATABASE,
                 Error::NotFound(_) => NOT_FOUND,
                 Error::Centrifugo(_) => CENTRIFUGO,
-                Error::Forbidden(_) | Error::RateLimited { .. } | Error::Internal(_) => UNEXPECTED,
+                Error::Forbidden(_) | Error::Conflict(_) | Error::RateLimited { .. } | Error::Internal(_) => UNEXPECTED,
             };
             return ExitStatus { code, quiet: false };
         }

@@ -90,6 +90,8 @@ pub enum Cursor {
     Before(i64),
     /// Messages newer than this id.
     After(i64),
+    /// Messages newer than the first id and older than the second, from the oldest.
+    Between(i64, i64),
 }
 
 /// Up to `limit` messages of the page, oldest first; one index range scan on
@@ -100,17 +102,19 @@ pub async fn page(
     cursor: Cursor,
     limit: u32,
 ) -> sqlx::Result<Vec<MessageRow>> {
-    let (condition, order, bound) = match cursor {
-        Cursor::Newest => ("id < $2", "desc", i64::MAX),
-        Cursor::Before(id) => ("id < $2", "desc", id),
-        Cursor::After(id) => ("id > $2", "asc", id),
+    let (after, before, order) = match cursor {
+        Cursor::Newest => (0, i64::MAX, "desc"),
+        Cursor::Before(id) => (0, id, "desc"),
+        Cursor::After(id) => (id, i64::MAX, "asc"),
+        Cursor::Between(after, before) => (after, before, "asc"),
     };
     let sql = format!(
-        "select {COLUMNS} from messages where chat_id = $1 and {condition} order by id {order} limit $3"
+        "select {COLUMNS} from messages where chat_id = $1 and id > $2 and id < $3 order by id {order} limit $4"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(chat_id)
-        .bind(bound)
+        .bind(after)
+        .bind(before)
         .bind(i64::from(limit))
         .fetch_all(ex)
         .await?;

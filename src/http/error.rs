@@ -30,6 +30,7 @@ impl IntoResponse for ApiError {
             Error::Unauthenticated => message(StatusCode::UNAUTHORIZED, "Unauthenticated."),
             Error::NotFound(text) => message(StatusCode::NOT_FOUND, &text),
             Error::Forbidden(text) => message(StatusCode::FORBIDDEN, &text),
+            Error::Conflict(text) => message(StatusCode::CONFLICT, &text),
             Error::Invalid { message, errors } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({ "message": message, "errors": errors })),

@@ -18,11 +18,15 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
-async fn healthz() -> Json<Value> {
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+    responses((status = 200, body = crate::http::openapi::Status)))]
+pub(super) async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()),
+    responses((status = 200, body = crate::http::openapi::Status), (status = 503, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     if state.draining.load(Ordering::SeqCst) {
         return unavailable();
     }

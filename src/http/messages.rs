@@ -26,7 +26,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/typing", post(typing))
 }
 
-async fn page(
+#[utoipa::path(get, path = "/api/chats/{chat_id}/messages", tag = "messages",
+    params(("chat_id" = i64, Path, description = "The chat", minimum = 1),
+        ("before" = Option<i64>, Query, description = "Messages older than this id", minimum = 0),
+        ("after" = Option<i64>, Query, description = "Messages newer than this id (with before: the messages between); 0 is the start", minimum = 0),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to limits.page_max", minimum = 1, maximum = 100)),
+    responses((status = 200, body = crate::model::MessagePage), (status = 401, body = crate::http::openapi::ErrorMessage),
+        (status = 404, body = crate::http::openapi::ErrorMessage), (status = 422, body = crate::http::openapi::ValidationError)))]
+pub(super) async fn page(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     ids: PathIds,
@@ -67,7 +74,15 @@ async fn page(
     ))
 }
 
-async fn send(
+#[utoipa::path(post, path = "/api/chats/{chat_id}/messages", tag = "messages",
+    params(("chat_id" = i64, Path, description = "The chat", minimum = 1)), request_body = crate::http::openapi::SendMessage,
+    responses((status = 200, body = crate::model::Message), (status = 400, body = crate::http::openapi::ErrorMessage),
+        (status = 401, body = crate::http::openapi::ErrorMessage), (status = 404, body = crate::http::openapi::ErrorMessage),
+        (status = 413, body = crate::http::openapi::ErrorMessage), (status = 415, body = crate::http::openapi::ErrorMessage),
+        (status = 409, body = crate::http::openapi::ErrorMessage),
+        (status = 422, body = crate::http::openapi::ValidationError), (status = 429, body = crate::http::openapi::ErrorMessage),
+        (status = 503, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn send(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     ids: PathIds,
@@ -77,7 +92,12 @@ async fn send(
     Ok(Json(state.service.send_message(&me, chat_id, &body).await?))
 }
 
-async fn mark_read(
+#[utoipa::path(post, path = "/api/chats/{chat_id}/messages/{message_id}", tag = "messages",
+    params(("chat_id" = i64, Path, description = "The chat", minimum = 1),
+        ("message_id" = i64, Path, description = "Read up to this message", minimum = 1)),
+    responses((status = 200, body = crate::http::openapi::Empty), (status = 401, body = crate::http::openapi::ErrorMessage),
+        (status = 404, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn mark_read(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     ids: PathIds,
@@ -88,7 +108,12 @@ async fn mark_read(
     Ok(Json(json!({})))
 }
 
-async fn typing(
+#[utoipa::path(post, path = "/api/typing", tag = "messages", request_body = crate::http::openapi::Typing,
+    responses((status = 200, body = crate::http::openapi::Empty), (status = 400, body = crate::http::openapi::ErrorMessage),
+        (status = 401, body = crate::http::openapi::ErrorMessage), (status = 404, body = crate::http::openapi::ErrorMessage),
+        (status = 413, body = crate::http::openapi::ErrorMessage), (status = 415, body = crate::http::openapi::ErrorMessage),
+        (status = 422, body = crate::http::openapi::ValidationError), (status = 429, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn typing(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     Body(body): Body,

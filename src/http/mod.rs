@@ -7,6 +7,7 @@ pub mod error;
 mod extract;
 mod health;
 mod messages;
+pub mod openapi;
 mod realtime;
 mod users;
 
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(messages::router())
         .merge(realtime::router())
         .merge(health::router())
+        .merge(openapi::router())
         .fallback(extract::not_found)
         .method_not_allowed_fallback(extract::method_not_allowed)
         .with_state(state)

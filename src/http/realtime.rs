@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn connection_token(
+#[utoipa::path(get, path = "/api/update-centrifugo-token", tag = "realtime",
+    responses((status = 200, body = crate::http::openapi::ConnectionToken), (status = 401, body = crate::http::openapi::ErrorMessage),
+        (status = 429, body = crate::http::openapi::ErrorMessage), (status = 503, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn connection_token(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
 ) -> Result<Json<Value>, ApiError> {
@@ -30,7 +33,13 @@ async fn connection_token(
     Ok(Json(json!({ "centrifugo_token": token })))
 }
 
-async fn subscription_token(
+#[utoipa::path(get, path = "/api/centrifugo/subscription-token", tag = "realtime",
+    params(("channel" = String, Query, min_length = 1,
+        description = "user-{id}-chats, user-{chatId}-messages, user-{id}-status or chat.{chatId}")),
+    responses((status = 200, body = crate::http::openapi::SubscriptionToken), (status = 401, body = crate::http::openapi::ErrorMessage),
+        (status = 403, body = crate::http::openapi::ErrorMessage), (status = 422, body = crate::http::openapi::ValidationError),
+        (status = 429, body = crate::http::openapi::ErrorMessage), (status = 503, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn subscription_token(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     Query(query): Query<HashMap<String, String>>,

@@ -17,11 +17,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/search-users", get(search))
 }
 
-async fn info(State(state): State<AppState>, AuthUser(me): AuthUser) -> Json<UserInfo> {
+#[utoipa::path(get, path = "/api/get-user-info", tag = "users",
+    responses((status = 200, body = crate::model::UserInfo), (status = 401, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn info(State(state): State<AppState>, AuthUser(me): AuthUser) -> Json<UserInfo> {
     Json(state.service.user_info(&me))
 }
 
-async fn search(
+#[utoipa::path(get, path = "/api/search-users", tag = "users",
+    params(("search" = String, Query, description = "Part of a name, any case and script",
+        min_length = 1, max_length = 100, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")),
+    responses((status = 200, body = Vec<crate::model::User>), (status = 401, body = crate::http::openapi::ErrorMessage),
+        (status = 422, body = crate::http::openapi::ValidationError), (status = 429, body = crate::http::openapi::ErrorMessage)))]
+pub(super) async fn search(
     State(state): State<AppState>,
     AuthUser(me): AuthUser,
     Query(query): Query<HashMap<String, String>>,

@@ -52,12 +52,7 @@ impl Service {
             ));
         }
         let cursor = match (req.before, req.after) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid(
-                    "before",
-                    "Use either before or after, not both.",
-                ));
-            }
+            (Some(before), Some(after)) => Cursor::Between(after, before),
             (Some(id), None) => Cursor::Before(id),
             (None, Some(id)) => Cursor::After(id),
             (None, None) => Cursor::Newest,
@@ -74,7 +69,7 @@ impl Service {
         let has_more = rows.len() > limit as usize;
         if has_more {
             match cursor {
-                Cursor::After(_) => rows.truncate(limit as usize),
+                Cursor::After(_) | Cursor::Between(..) => rows.truncate(limit as usize),
                 _ => {
                     rows.remove(0);
                 }
@@ -197,9 +192,8 @@ impl Service {
         view: &ChatView,
     ) -> Result<Message> {
         if existing.chat_id != chat_id {
-            return Err(Error::invalid(
-                "client_message_id",
-                "The client_message_id was already used for a message in another chat.",
+            return Err(Error::Conflict(
+                "The client_message_id was already used for a message in another chat.".into(),
             ));
         }
         Ok(self.render_message(&existing, me, view))

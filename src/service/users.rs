@@ -123,6 +123,12 @@ impl Service {
         if needle.is_empty() {
             return Err(Error::invalid("search", "The search field is required."));
         }
+        if needle.contains('\0') {
+            return Err(Error::invalid(
+                "search",
+                "The search field must not contain NUL characters.",
+            ));
+        }
         if needle.chars().count() > 100 {
             return Err(Error::invalid(
                 "search",

@@ -18,7 +18,12 @@ pub fn required_integer(body: &Value, field: &str, label: &str) -> Result<i64> {
 /// An integer id from JSON, or `None` (floats, overflow, garbage).
 pub fn integer(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64(),
+        // Like Laravel's `integer` rule, 5.0 is the integer 5; 5.5 is not an integer.
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => parse_id(s.trim()),
         _ => None,
     }
@@ -106,8 +111,10 @@ mod tests {
 
     #[test]
     fn integers_follow_laravel() {
-        let body = json!({"a": 5, "b": "7", "c": 1.5, "d": "x", "e": "99999999999999999999"});
+        let body =
+            json!({"a": 5, "b": "7", "c": 1.5, "d": "x", "e": "99999999999999999999", "f": -3.0});
         assert_eq!(required_integer(&body, "a", "a").unwrap(), 5);
+        assert_eq!(required_integer(&body, "f", "f").unwrap(), -3);
         assert_eq!(required_integer(&body, "b", "b").unwrap(), 7);
         for f in ["c", "d", "e", "missing"] {
             assert!(required_integer(&body, f, f).is_err(), "{f}");

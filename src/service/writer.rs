@@ -357,9 +357,8 @@ fn repeat(
     companion_cursor: i64,
 ) -> Result<Message> {
     if row.chat_id != job.chat_id {
-        return Err(Error::invalid(
-            "client_message_id",
-            "The client_message_id was already used for a message in another chat.",
+        return Err(Error::Conflict(
+            "The client_message_id was already used for a message in another chat.".into(),
         ));
     }
     Ok(Message {
