@@ -6,7 +6,6 @@
 
 pub mod env;
 mod secret;
-pub mod starter;
 mod value;
 
 use std::path::{Path, PathBuf};

@@ -5,21 +5,4 @@ mod common;
 
 mod api_basics;
 mod cli;
-mod expect;
-
-mod auth_failures;
-mod concurrency;
-mod error_shapes;
-mod http_basics;
-mod idempotency;
-mod membership;
-mod outbox;
-mod paging;
-mod provisioning;
-mod read_state;
-mod routes_chats;
-mod routes_messages;
-mod routes_realtime;
-mod routes_users;
-mod search;
-mod text_rules;
+mod rate_limits;
