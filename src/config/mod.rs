@@ -6,6 +6,7 @@
 
 pub mod env;
 mod secret;
+pub mod starter;
 mod value;
 
 use std::path::{Path, PathBuf};

@@ -5,4 +5,8 @@ mod common;
 
 mod api_basics;
 mod cli;
+mod cli_admin;
+mod cli_import;
+mod cli_init;
+mod cli_inspect;
 mod rate_limits;
