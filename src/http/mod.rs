@@ -3,6 +3,7 @@
 //! never touch SQL or Centrifugo.
 
 mod chats;
+pub mod demo;
 pub mod error;
 mod extract;
 mod health;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(realtime::router())
         .merge(health::router())
         .merge(openapi::router())
+        .merge(demo::router(config.demo))
         .fallback(extract::not_found)
         .method_not_allowed_fallback(extract::method_not_allowed)
         .with_state(state)

@@ -9,4 +9,5 @@ mod cli_admin;
 mod cli_import;
 mod cli_init;
 mod cli_inspect;
+mod demo;
 mod rate_limits;
