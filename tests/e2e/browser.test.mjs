@@ -27,6 +27,7 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const WAIT = 10_000;
+const HISTORY = 40; // Chloe's older messages: more than one page (30)
 
 /** The lib.mjs stack, with Centrifugo allowing the page's origin and chatctl serving --demo. */
 class DemoStack extends Stack {
@@ -126,6 +127,9 @@ async function seedChloe(annaId) {
   };
   const { token } = await post('/demo/sign-in', { name: 'Chloe Martin' });
   const { chatId } = await post('/api/chats', { companionId: annaId }, token);
+  for (let n = 1; n <= HISTORY; n++) {
+    await post(`/api/chats/${chatId}/messages`, { text: `Reading list, item ${n}` }, token);
+  }
   await post(`/api/chats/${chatId}/messages`, { text: 'Are we still on for lunch tomorrow?' }, token);
 }
 
@@ -228,6 +232,21 @@ test('two people chat in the demo page, live', async () => {
   await until(a.page, () => /^last seen today at \d\d:\d\d$/.test(document.getElementById('head-status').textContent), null, 'A: Boris offline with last seen', 15_000);
   await until(a.page, () => document.querySelector('#chat-list .row.active .dot.off'), null, 'A: the list dot turned off');
   await shot(a.page, 'laptop-a-offline.png');
+
+  // Older messages load as A scrolls up (before=<oldest id>), without moving what A reads.
+  await a.page.locator('#chat-list .row', { hasText: 'Chloe Martin' }).click();
+  await until(a.page, () => document.querySelector('#message-list .msg:last-child .text')?.textContent === 'Are we still on for lunch tomorrow?', null, 'A: Chloe\'s newest page');
+  const firstPage = await a.page.locator('#message-list .msg').count();
+  assert.ok(firstPage < HISTORY + 1, `the first page is a page (${firstPage})`);
+  const anchor = a.page.locator('#message-list .msg').first();
+  const anchorText = await anchor.locator('.text').innerText();
+  await a.page.locator('#messages').evaluate((box) => { box.scrollTop = 0; });
+  await until(a.page, (n) => document.querySelectorAll('#message-list .msg').length === n, HISTORY + 1, 'A: older messages loaded');
+  await until(a.page, () => document.getElementById('older').dataset.state === 'start', null, 'A: beginning of the chat');
+  const kept = await a.page.locator('#message-list .msg', { hasText: anchorText }).boundingBox();
+  const box = await a.page.locator('#messages').boundingBox();
+  assert.ok(kept && kept.y >= box.y && kept.y < box.y + box.height, 'the message A was reading stays on screen');
+  await shot(a.page, 'laptop-a-history.png');
   await a.context.close();
 
   // Chromium itself logs the refused WebSocket connections while Centrifugo was down.
