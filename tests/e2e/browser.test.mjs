@@ -133,6 +133,19 @@ async function seedChloe(annaId) {
   await post(`/api/chats/${chatId}/messages`, { text: 'Are we still on for lunch tomorrow?' }, token);
 }
 
+/** Both people side by side in one picture (the README's screenshot is one of these). */
+async function composePair(laptop, phone, file) {
+  const url = (name) => `data:image/png;base64,${fs.readFileSync(path.join(OUT, name)).toString('base64')}`;
+  const context = await browser.newContext({ viewport: { width: 1360, height: 700 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  await page.setContent(`<body style="margin:0;background:#dfe3ea;display:flex;gap:28px;align-items:center;
+    justify-content:center;height:100vh"><img src="${url(laptop)}" style="height:620px;border-radius:10px;
+    box-shadow:0 10px 30px rgba(16,24,40,.22)"><img src="${url(phone)}" style="height:620px;border-radius:22px;
+    box-shadow:0 10px 30px rgba(16,24,40,.22)"></body>`);
+  await page.screenshot({ path: path.join(OUT, file) });
+  await context.close();
+}
+
 test('two people chat in the demo page, live', async () => {
   const a = await open('A');
   assert.match(await text(a.page, '.banner'), /--demo/, 'the page says the sign-in exists only with --demo');
@@ -250,6 +263,8 @@ test('two people chat in the demo page, live', async () => {
   await a.context.close();
 
   // Chromium itself logs the refused WebSocket connections while Centrifugo was down.
+  await composePair('laptop-a.png', 'phone-chat.png', 'pair.png');
+
   const unexpected = problems.filter((p) => !/WebSocket connection to .* failed/.test(p));
   assert.deepEqual(unexpected, [], 'no console errors or failed requests');
 });

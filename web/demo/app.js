@@ -7,11 +7,14 @@ import { Live } from './live.js';
 import { state, on, emit, chatById, setPresence, presenceFromUser } from './state.js';
 import { el, fill, avatar, toast } from './view.js';
 import { initSidebar, renderMe, renderChats, renderConnection, clearSearch } from './sidebar.js';
-import { initConversation, openChat, closeChat } from './conversation.js';
+import { initConversation, openChat, closeChat, pollOpenChat } from './conversation.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'chatctl-demo-session'; // per tab: two tabs can be two people
+const PRESENCE_WATCHED = 20; // status channels followed: the most recent chats only
+const POLL_MS = 4000; // without realtime, how often the page asks for news
 let wired = false;
+let poller = null;
 let everConnected = false;
 
 async function main() {
@@ -22,8 +25,7 @@ async function main() {
     showSignIn('This page needs a server started with `chatctl serve --demo`.');
     return;
   }
-  $('notice').textContent = state.config.notice;
-  $('signin-notice').textContent = state.config.notice;
+  for (const id of ['notice', 'signin-notice']) fill($(id), withCode(state.config.notice));
   $('name').maxLength = state.config.name_max;
   $('signin-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -39,7 +41,12 @@ async function main() {
       sessionStorage.removeItem(SESSION_KEY);
     }
   }
-  showSignIn();
+  if ($('signin').hidden) showSignIn(); // else a 401 already showed it, with its message
+}
+
+/** The notice with its command-line flags set as code (and never broken across lines). */
+function withCode(text) {
+  return text.split(/(--[a-z-]+)/).map((part, i) => (i % 2 ? el('code', { text: part }) : part));
 }
 
 async function showSignIn(message) {
@@ -106,6 +113,10 @@ async function start(session) {
     });
   } else {
     renderConnection('off');
+    poller = setInterval(() => {
+      refreshChats();
+      pollOpenChat();
+    }, POLL_MS);
   }
   await refreshChats();
   route();
@@ -135,7 +146,14 @@ async function refreshChats() {
 function setChats(list) {
   if (!Array.isArray(list)) return;
   state.chats = list;
-  list.forEach(watchPresence);
+  const watched = new Set(list.slice(0, PRESENCE_WATCHED).map((c) => c.companion_id));
+  list.slice(0, PRESENCE_WATCHED).forEach(watchPresence);
+  if (state.live) {
+    for (const channel of state.live.channels()) {
+      const m = /^user-(\d+)-status$/.exec(channel);
+      if (m && !watched.has(Number(m[1]))) state.live.unsubscribe(channel);
+    }
+  }
   renderChats();
   emit('chats');
 }
@@ -182,7 +200,11 @@ function route(companion) {
   const match = /^#chat=(\d+)$/.exec(location.hash);
   const chatId = match ? Number(match[1]) : null;
   if (!chatId) {
+    const was = state.openChatId;
     closeChat();
+    // Keyboard users land back on the chat they left.
+    const row = was && document.querySelector(`#chat-list .row[data-chat="${was}"]`);
+    if (row && !$('chat-list').hidden) row.focus({ preventScroll: false });
     return;
   }
   const item = chatById(chatId);
@@ -193,6 +215,8 @@ function route(companion) {
 }
 
 function signOut(message) {
+  clearInterval(poller);
+  poller = null;
   closeChat();
   clearSearch();
   if (state.live) state.live.stop();

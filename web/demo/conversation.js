@@ -55,6 +55,7 @@ export function openChat(chatId, companion) {
     loaded: false,
     loadingOlder: false,
     readUpTo: 0,
+    catchUpAfterLoad: false,
     typingSentAt: 0,
     typingIdle: null,
   };
@@ -103,6 +104,7 @@ async function loadNewest(opened) {
     accept(page.messages, false);
     scrollToBottom(true);
     renderHead();
+    if (chat.catchUpAfterLoad) catchUp(chat);
     fillViewport();
   } catch (e) {
     if (opened === chat) toast(e.message);
@@ -111,9 +113,10 @@ async function loadNewest(opened) {
 
 /** Catches up after a (re)subscription that may have missed publications. */
 function onSubscribed(ctx) {
-  if (!chat || !chat.loaded) return; // the first page is still on its way and will be fresh
+  if (!chat) return;
   if (ctx.wasRecovering && ctx.recovered) return; // centrifuge-js replayed what was missed
-  catchUp(chat);
+  if (chat.loaded) catchUp(chat);
+  else chat.catchUpAfterLoad = true; // the first page may have been read before this point
 }
 
 async function catchUp(opened) {
@@ -226,7 +229,12 @@ function renderMessages() {
   for (const m of items) {
     const day = dayKey(m.created_at);
     if (!prev || day !== dayKey(prev.created_at)) {
-      out.push(el('li', { class: 'day' }, el('span', { text: dayLabel(new Date(m.created_at)) })));
+      let separator = chat.nodes.get(`day-${day}`);
+      if (!separator) {
+        separator = el('li', { class: 'day' }, el('span', { text: dayLabel(new Date(m.created_at)) }));
+        chat.nodes.set(`day-${day}`, separator);
+      }
+      out.push(separator);
       prev = null;
     }
     const mine = m.user.id === state.me.id;
@@ -235,12 +243,16 @@ function renderMessages() {
     node.dataset.id = m.pending ? '' : m.id;
     const [text, meta] = node.firstChild.children;
     if (text.textContent !== m.text) text.textContent = m.text;
-    fill(meta, el('time', { text: m.timestamp || '' }), mine ? tick(m) : null,
-      m.failed ? el('button', { type: 'button', class: 'retry', text: 'Retry', onclick: () => resend(m.cid) }) : null);
+    const sig = `${m.timestamp}|${mine}|${m.pending ? (m.failed ? 'failed' : 'sending') : m.was_read}`;
+    if (node.dataset.sig !== sig) { // untouched otherwise: the live region re-announces changes
+      node.dataset.sig = sig;
+      fill(meta, el('time', { text: m.timestamp || '' }), mine ? tick(m) : null,
+        m.failed ? el('button', { type: 'button', class: 'retry', text: 'Retry', onclick: () => resend(m.cid) }) : null);
+    }
     out.push(node);
     prev = m;
   }
-  fill(list, out);
+  place(list, out);
   const empty = chat.loaded && items.length === 0;
   $('chat-empty').hidden = !empty;
   if (empty) $('chat-empty-name').textContent = chat.companion.name;
@@ -248,6 +260,24 @@ function renderMessages() {
   older.dataset.state = !chat.loaded || chat.loadingOlder ? 'loading' : chat.hasMore ? 'more' : items.length ? 'start' : 'none';
   older.textContent = older.dataset.state === 'loading' ? 'Loading messages…'
     : older.dataset.state === 'start' ? `This is the beginning of your chat with ${chat.companion.name}.` : '';
+}
+
+/**
+ * Puts `nodes` into `list` touching as little as possible: new messages at the end are only
+ * appended, so the live region announces just them (a full refill would re-announce all).
+ */
+function place(list, nodes) {
+  const current = list.children;
+  let same = 0;
+  while (same < current.length && same < nodes.length && current[same] === nodes[same]) same++;
+  if (same === current.length) list.append(...nodes.slice(same));
+  else if (same !== nodes.length || current.length !== nodes.length) list.replaceChildren(...nodes);
+  for (const [key, node] of chat.nodes) if (!node.isConnected) chat.nodes.delete(key);
+}
+
+/** Without realtime, the open chat is polled instead (see app.js). */
+export function pollOpenChat() {
+  if (chat && chat.loaded) catchUp(chat);
 }
 
 function nearBottom() {

@@ -31,6 +31,9 @@ export class Live {
   start() {
     const { Centrifuge } = globalThis;
     this.client = new Centrifuge(this.url, {
+      // Back within seconds after an outage (the default waits up to 20 s between tries).
+      minReconnectDelay: 300,
+      maxReconnectDelay: 5000,
       getToken: tokenFrom(async () => (await this.api.connectionToken()).centrifugo_token),
     });
     this.client.on('connecting', () => this.onState('connecting'));
@@ -75,6 +78,10 @@ export class Live {
 
   has(channel) {
     return this.subs.has(channel);
+  }
+
+  channels() {
+    return [...this.subs.keys()];
   }
 
   stop() {

@@ -101,7 +101,9 @@ export function renderChats() {
     if (chat.id === state.openChatId) button.setAttribute('aria-current', 'true');
     else button.removeAttribute('aria-current');
     button.dataset.chat = chat.id;
-    const label = `${chat.companion_name}${unread ? `, ${unread} unread` : ''}`;
+    const last = chat.last_message;
+    const label = [chat.companion_name, unread ? `${unread} unread` : '', last ? `${last.sender_id === state.me.id ? 'you: ' : ''}${last.text}` : '']
+      .filter(Boolean).join(', ');
     button.setAttribute('aria-label', label);
     fill(button,
       avatar({ id: chat.companion_id, name: chat.companion_name, avatar: chat.avatar }, { online: presence ? presence.online : undefined }),
