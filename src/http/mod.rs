@@ -1,6 +1,6 @@
-//! The HTTP API: the original's nine routes plus health, readiness and realtime tokens.
-//! Handlers translate requests into calls on the [`Service`] and render the results; they
-//! never touch SQL or Centrifugo.
+//! The HTTP API: the original's nine routes plus health, readiness and realtime tokens (and,
+//! with `serve --demo` only, the demo chat of [`demo`]). Handlers translate requests into calls
+//! on the [`Service`] and render the results; they never touch SQL or Centrifugo.
 
 mod chats;
 pub mod demo;
