@@ -4,6 +4,8 @@
 
 /// API and Centrifugo tokens: verification of bearer tokens, minting of connection tokens.
 pub mod auth;
+/// The benchmark behind `chatctl bench`: scratch databases, seeding, load, probes, report.
+pub mod bench;
 /// Centrifugo: server API client, generated server configs.
 pub mod centrifugo;
 /// The command line: one file per subcommand.

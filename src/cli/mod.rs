@@ -2,6 +2,7 @@
 //! exhaustive dispatch, and the mapping of failures to one plain line and a documented exit
 //! code.
 
+mod bench;
 mod centrifugo;
 mod completions;
 mod exit;
@@ -83,6 +84,8 @@ pub enum Command {
     Users(users::Opts),
     /// Look into the database: users, chats, messages, the outbox and counts.
     Inspect(inspect::Opts),
+    /// Benchmark serve on scratch databases and check the performance targets.
+    Bench(bench::Opts),
     /// Print a shell completion script.
     Completions(completions::Opts),
 }
@@ -146,6 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Subscribe(opts) => subscribe::run(&cli.global, opts).await,
         Command::Users(opts) => users::run(&cli.global, opts).await,
         Command::Inspect(opts) => inspect::run(&cli.global, opts).await,
+        Command::Bench(opts) => bench::run(&cli.global, opts).await,
         Command::Completions(opts) => completions::run(opts),
     }
 }
@@ -175,7 +179,7 @@ fn init_logging(cli: &Cli) {
     // An import's statements are long by design; sqlx's slow-statement warning would print
     // each one whole.
     let sqlx = match &cli.command {
-        Command::Users(_) => "error",
+        Command::Users(_) | Command::Bench(_) => "error",
         _ => "warn",
     };
     let filter = std::env::var("CHATCTL_LOG")

@@ -26,6 +26,19 @@ fn the_example_names_every_environment_variable() {
 }
 
 #[test]
+fn every_variable_the_example_names_is_read() {
+    // The example once documented CHATCTL_WRITE_BATCH while serve ignored it.
+    for word in EXAMPLE.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if word.starts_with("CHATCTL_") || word.starts_with("CENTRIFUGO_") {
+            assert!(
+                word == "CHATCTL_CONFIG" || ENV_VARS.iter().any(|v| v.name == word),
+                "chatctl.toml.example names {word}, which serve does not read"
+            );
+        }
+    }
+}
+
+#[test]
 fn an_unknown_key_is_an_error_naming_it() {
     let err = Config::from_toml("[server]\nbnid = \"x\"\n", "chatctl.toml").unwrap_err();
     assert!(err.contains("bnid"), "{err}");

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds chatctl in release mode and runs its benchmark on SQLite and PostgreSQL, with a
+# real Centrifugo, printing one table with the targets of the performance issue.
+#   - PostgreSQL: $TEST_POSTGRES_URL when it answers, else the private server of
+#     scripts/postgres.sh (the bench creates and drops its own database on it).
+#   - Centrifugo: $CENTRIFUGO_BIN, else the pinned v6 binary of scripts/centrifugo.sh.
+#   - Raises the open-files limit for the 1,000 WebSocket subscribers.
+# Extra arguments go to `chatctl bench` (e.g. --quick, --json, --markdown, --duration 10s);
+# --backend sqlite|postgres replaces the default `--backend both`.
+# Usage: scripts/bench.sh [chatctl bench options]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { echo "bench.sh: $*" >&2; }
+die() { echo "bench.sh: error: $*" >&2; exit 2; }
+
+command -v cargo >/dev/null 2>&1 || die "cargo is not installed (install Rust via rustup)"
+
+log "building chatctl (release)"
+cargo build --release --locked >&2 || die "cargo build --release failed"
+
+PG_URL="$(scripts/postgres.sh)" || die "scripts/postgres.sh could not provide a PostgreSQL server"
+if [[ -z "${CENTRIFUGO_BIN:-}" ]]; then
+  CENTRIFUGO_BIN="$(scripts/centrifugo.sh)" || die "scripts/centrifugo.sh could not provide Centrifugo"
+fi
+export CENTRIFUGO_BIN
+
+# 1,000 subscriber sockets here and as many in Centrifugo, which inherits the limit.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+log "open files limit: $(ulimit -n)"
+
+# Run a copy, so a rebuild during the run cannot swap the binary under the serve children.
+BIN_COPY="$(mktemp -d)/chatctl"
+cp target/release/chatctl "$BIN_COPY"
+trap 'rm -rf "$(dirname "$BIN_COPY")"' EXIT
+
+BACKEND=(--backend both)
+for arg in "$@"; do
+  case "$arg" in --backend|--backend=*) BACKEND=() ;; esac
+done
+"$BIN_COPY" bench "${BACKEND[@]}" --database-url "$PG_URL" "$@"
