@@ -15,7 +15,7 @@ mod relay;
 pub mod report;
 mod rows;
 mod scratch;
-mod seed;
+pub mod seed;
 mod server;
 pub mod stats;
 mod targets;
