@@ -15,6 +15,7 @@ mod rate_limits;
 
 mod auth_failures;
 mod concurrency;
+mod disconnects;
 mod error_shapes;
 mod http_basics;
 mod idempotency;
