@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatctl' -ScriptBlock {
             [CompletionResult]::new('subscribe', 'subscribe', [CompletionResultType]::ParameterValue, 'Watch a channel as a user''s client would, printing each publication')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Add, import, list and show users (upsert by the host application''s user id)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Look into the database: users, chats, messages, the outbox and counts')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark serve on scratch databases and check the performance targets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -496,6 +497,31 @@ Register-ArgumentCompleter -Native -CommandName 'chatctl' -ScriptBlock {
         'chatctl;inspect;help;help' {
             break
         }
+        'chatctl;bench' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Which database backends to measure')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Measured window of each row, after the warm-up [default: 5s, 1s with --quick]')
+            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Warm-up before each window [default: 1s, 300ms with --quick]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Concurrent closed-loop clients, one keep-alive connection each')
+            [CompletionResult]::new('--centrifugo-bin', '--centrifugo-bin', [CompletionResultType]::ParameterName, 'Centrifugo v6 binary for the realtime rows [default: .cache/bin/centrifugo, then PATH]; without one they are skipped')
+            [CompletionResult]::new('--messages', '--messages', [CompletionResultType]::ParameterName, 'Messages in the big chat [default: 1000000, 100000 with --quick]')
+            [CompletionResult]::new('--subscribers', '--subscribers', [CompletionResultType]::ParameterName, 'WebSocket subscribers of the delivery row [default: 1000, 100 with --quick]')
+            [CompletionResult]::new('--relay-events', '--relay-events', [CompletionResultType]::ParameterName, 'Outbox rows the relay row drains [default: 50000, 10000 with --quick]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./chatctl.toml when it exists]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: sqlite://FILE or postgres://USER:PASS@HOST/DB [env: DATABASE_URL]')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the scratch directory (serve and Centrifugo logs, the SQLite file)')
+            [CompletionResult]::new('--quick', '--quick', [CompletionResultType]::ParameterName, 'A smoke run: short windows, smaller data (not comparable with the targets)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('--markdown', '--markdown', [CompletionResultType]::ParameterName, 'Print the tables as Markdown')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'chatctl;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: ./chatctl.toml when it exists]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: sqlite://FILE or postgres://USER:PASS@HOST/DB [env: DATABASE_URL]')
@@ -519,6 +545,7 @@ Register-ArgumentCompleter -Native -CommandName 'chatctl' -ScriptBlock {
             [CompletionResult]::new('subscribe', 'subscribe', [CompletionResultType]::ParameterValue, 'Watch a channel as a user''s client would, printing each publication')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Add, import, list and show users (upsert by the host application''s user id)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Look into the database: users, chats, messages, the outbox and counts')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark serve on scratch databases and check the performance targets')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -600,6 +627,9 @@ Register-ArgumentCompleter -Native -CommandName 'chatctl' -ScriptBlock {
             break
         }
         'chatctl;help;inspect;stats' {
+            break
+        }
+        'chatctl;help;bench' {
             break
         }
         'chatctl;help;completions' {

@@ -16,6 +16,9 @@ _chatctl() {
             ",$1")
                 cmd="chatctl"
                 ;;
+            chatctl,bench)
+                cmd="chatctl__subcmd__bench"
+                ;;
             chatctl,centrifugo)
                 cmd="chatctl__subcmd__centrifugo"
                 ;;
@@ -66,6 +69,9 @@ _chatctl() {
                 ;;
             chatctl__subcmd__centrifugo__subcmd__help,help)
                 cmd="chatctl__subcmd__centrifugo__subcmd__help__subcmd__help"
+                ;;
+            chatctl__subcmd__help,bench)
+                cmd="chatctl__subcmd__help__subcmd__bench"
                 ;;
             chatctl__subcmd__help,centrifugo)
                 cmd="chatctl__subcmd__help__subcmd__centrifugo"
@@ -230,12 +236,66 @@ _chatctl() {
 
     case "${cmd}" in
         chatctl)
-            opts="-v -q -h -V --config --database-url --verbose --quiet --help --version init serve migrate token centrifugo publish subscribe users inspect completions help"
+            opts="-v -q -h -V --config --database-url --verbose --quiet --help --version init serve migrate token centrifugo publish subscribe users inspect bench completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chatctl__subcmd__bench)
+            opts="-v -q -h -V --backend --duration --warmup --concurrency --centrifugo-bin --messages --subscribers --relay-events --keep --quick --json --markdown --config --database-url --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "sqlite postgres both" -- "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warmup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --centrifugo-bin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --messages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subscribers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --relay-events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -416,8 +476,22 @@ _chatctl() {
             return 0
             ;;
         chatctl__subcmd__help)
-            opts="init serve migrate token centrifugo publish subscribe users inspect completions help"
+            opts="init serve migrate token centrifugo publish subscribe users inspect bench completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        chatctl__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -39,6 +39,7 @@ complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "publish" -d 'Publis
 complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "subscribe" -d 'Watch a channel as a user\'s client would, printing each publication'
 complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "users" -d 'Add, import, list and show users (upsert by the host application\'s user id)'
 complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "inspect" -d 'Look into the database: users, chats, messages, the outbox and counts'
+complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "bench" -d 'Benchmark serve on scratch databases and check the performance targets'
 complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c chatctl -n "__fish_chatctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c chatctl -n "__fish_chatctl_using_subcommand init" -l centrifugo-url -d 'Centrifugo\'s address as chatctl reaches it [default: http://127.0.0.1:8000]. Its port is the port the generated Centrifugo config listens on' -r
@@ -278,23 +279,44 @@ complete -c chatctl -n "__fish_chatctl_using_subcommand inspect; and __fish_seen
 complete -c chatctl -n "__fish_chatctl_using_subcommand inspect; and __fish_seen_subcommand_from help" -f -a "outbox" -d 'The outbox, newest first: events waiting for Centrifugo (with retries) and dead letters with the reason Centrifugo refused them'
 complete -c chatctl -n "__fish_chatctl_using_subcommand inspect; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Counts: users (online), chats, messages, outbox backlog and dead letters by reason'
 complete -c chatctl -n "__fish_chatctl_using_subcommand inspect; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l backend -d 'Which database backends to measure' -r -f -a "sqlite\t''
+postgres\t''
+both\t''"
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l duration -d 'Measured window of each row, after the warm-up [default: 5s, 1s with --quick]' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l warmup -d 'Warm-up before each window [default: 1s, 300ms with --quick]' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l concurrency -d 'Concurrent closed-loop clients, one keep-alive connection each' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l centrifugo-bin -d 'Centrifugo v6 binary for the realtime rows [default: .cache/bin/centrifugo, then PATH]; without one they are skipped' -r -F
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l messages -d 'Messages in the big chat [default: 1000000, 100000 with --quick]' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l subscribers -d 'WebSocket subscribers of the delivery row [default: 1000, 100 with --quick]' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l relay-events -d 'Outbox rows the relay row drains [default: 50000, 10000 with --quick]' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l config -d 'Configuration file [default: ./chatctl.toml when it exists]' -r -F
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l database-url -d 'Database URL: sqlite://FILE or postgres://USER:PASS@HOST/DB [env: DATABASE_URL]' -r
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l keep -d 'Keep the scratch directory (serve and Centrifugo logs, the SQLite file)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l quick -d 'A smoke run: short windows, smaller data (not comparable with the targets)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l json -d 'Print the report as JSON'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -l markdown -d 'Print the tables as Markdown'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -s q -l quiet -d 'Only errors on stderr'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -s h -l help -d 'Print help'
+complete -c chatctl -n "__fish_chatctl_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c chatctl -n "__fish_chatctl_using_subcommand completions" -l config -d 'Configuration file [default: ./chatctl.toml when it exists]' -r -F
 complete -c chatctl -n "__fish_chatctl_using_subcommand completions" -l database-url -d 'Database URL: sqlite://FILE or postgres://USER:PASS@HOST/DB [env: DATABASE_URL]' -r
 complete -c chatctl -n "__fish_chatctl_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c chatctl -n "__fish_chatctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c chatctl -n "__fish_chatctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c chatctl -n "__fish_chatctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "init" -d 'Set up a new installation: write chatctl.toml and a matching Centrifugo config with fresh secrets, asking for what is needed (or from flags with --yes)'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "serve" -d 'Serve the HTTP API (applies pending migrations first unless --no-migrate)'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "migrate" -d 'Apply or list schema migrations'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "token" -d 'Mint a Centrifugo connection or subscription token, or an API token for development'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "centrifugo" -d 'Generate a Centrifugo config, or check a running Centrifugo against chatctl\'s keys'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "publish" -d 'Publish a test event on a channel through Centrifugo\'s server API'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "subscribe" -d 'Watch a channel as a user\'s client would, printing each publication'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "users" -d 'Add, import, list and show users (upsert by the host application\'s user id)'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "inspect" -d 'Look into the database: users, chats, messages, the outbox and counts'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "init" -d 'Set up a new installation: write chatctl.toml and a matching Centrifugo config with fresh secrets, asking for what is needed (or from flags with --yes)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "serve" -d 'Serve the HTTP API (applies pending migrations first unless --no-migrate)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "migrate" -d 'Apply or list schema migrations'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "token" -d 'Mint a Centrifugo connection or subscription token, or an API token for development'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "centrifugo" -d 'Generate a Centrifugo config, or check a running Centrifugo against chatctl\'s keys'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "publish" -d 'Publish a test event on a channel through Centrifugo\'s server API'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "subscribe" -d 'Watch a channel as a user\'s client would, printing each publication'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "users" -d 'Add, import, list and show users (upsert by the host application\'s user id)'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "inspect" -d 'Look into the database: users, chats, messages, the outbox and counts'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "bench" -d 'Benchmark serve on scratch databases and check the performance targets'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c chatctl -n "__fish_chatctl_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate token centrifugo publish subscribe users inspect bench completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c chatctl -n "__fish_chatctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "run" -d 'Apply every pending migration (the default)'
 complete -c chatctl -n "__fish_chatctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "status" -d 'List migrations and whether each is applied'
 complete -c chatctl -n "__fish_chatctl_using_subcommand help; and __fish_seen_subcommand_from centrifugo" -f -a "config" -d 'Print (or write) a Centrifugo config matching chatctl\'s secrets'
