@@ -24,6 +24,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_outbox_channel_order.sql"),
         include_str!("../../migrations/postgres/0002_outbox_channel_order.sql"),
     ),
+    (
+        3,
+        "outbox claim indexes",
+        include_str!("../../migrations/sqlite/0003_outbox_claim_indexes.sql"),
+        include_str!("../../migrations/postgres/0003_outbox_claim_indexes.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> Migrator {
