@@ -96,12 +96,21 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Removes delivered rows.
-pub async fn delete(ex: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("delete from outbox where id = $1")
-        .bind(id)
-        .execute(ex)
-        .await?;
+/// Removes delivered rows, one statement per thousand ids (a statement per row cost the
+/// relay about half its time on SQLite).
+pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> sqlx::Result<()> {
+    for chunk in ids.chunks(1000) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("delete from outbox where id in ({list})");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -111,6 +111,7 @@ impl Service {
         };
         // Settled after the call, in a transaction of its own: nothing is held across it.
         let mut tx = self.db().begin_write().await?;
+        let mut delivered = Vec::with_capacity(pending.len());
         for row in &unknown {
             outbox::bury(
                 &mut *tx,
@@ -124,7 +125,7 @@ impl Service {
             for row in &item.rows {
                 match &outcome {
                     Ok(_) => {
-                        outbox::delete(&mut *tx, row.id).await?;
+                        delivered.push(row.id);
                         report.published += 1;
                     }
                     Err(failure) if failure.retryable() => {
@@ -139,6 +140,7 @@ impl Service {
                 }
             }
         }
+        outbox::delete(&mut tx, &delivered).await?;
         tx.commit().await?;
         if report.dead > 0 {
             tracing::warn!(
