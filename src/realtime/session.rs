@@ -20,7 +20,7 @@ enum State {
     /// Waiting for `connect`.
     Fresh,
     Connected,
-    /// `connect` failed: the next command closes the connection.
+    /// `connect` failed: later commands are ignored until the connection goes stale.
     Failed,
 }
 
@@ -75,16 +75,19 @@ impl Session {
     /// Handles the commands of one frame, in order.
     pub fn frame(&mut self, text: &str) -> Flow {
         for command in p::lines(text) {
+            // As Centrifugo: after a failed connect nothing more is read; the client is
+            // expected to reconnect, and the connection goes stale otherwise.
+            if self.state == State::Failed {
+                return Ok(());
+            }
             self.command(command.map_err(|()| p::BAD_REQUEST_DISCONNECT)?)?;
         }
         Ok(())
     }
 
     fn command(&mut self, cmd: Command) -> Flow {
-        match self.state {
-            State::Failed => return Err(p::BAD_REQUEST_DISCONNECT),
-            State::Fresh if cmd.connect.is_none() => return Err(p::BAD_REQUEST_DISCONNECT),
-            _ => {}
+        if self.state == State::Fresh && cmd.connect.is_none() {
+            return Err(p::BAD_REQUEST_DISCONNECT);
         }
         if cmd.id == 0 && cmd.send.is_none() {
             return self.pong();

@@ -185,8 +185,11 @@ async fn flush(socket: &mut Socket, conn: &Conn) -> Result<(), Option<Disconnect
     }
 }
 
-/// Sends the close frame and waits briefly for the client's.
+/// Sends the close frame and waits briefly for the client's. What the client still sends is
+/// read and dropped (even after a frame too big to parse): closing a socket with unread
+/// input resets it, and the client would never see the close code.
 async fn close(mut socket: Socket, reason: Disconnect) {
+    use tokio::io::AsyncReadExt;
     let frame = CloseFrame {
         code: CloseCode::from(reason.code),
         reason: reason.reason.into(),
@@ -195,6 +198,8 @@ async fn close(mut socket: Socket, reason: Disconnect) {
         if socket.close(Some(frame)).await.is_ok() {
             while let Some(Ok(_)) = socket.next().await {}
         }
+        let mut sink = [0u8; 1024];
+        while matches!(socket.get_mut().read(&mut sink).await, Ok(n) if n > 0) {}
     })
     .await;
 }

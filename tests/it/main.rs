@@ -23,3 +23,9 @@ mod routes_realtime;
 mod routes_users;
 mod search;
 mod text_rules;
+
+mod realtime_delivery;
+mod realtime_differential;
+mod realtime_protocol;
+mod realtime_server_api;
+mod rt;
