@@ -319,13 +319,7 @@ impl Config {
         if self.presence.sweep_every.get().is_zero() {
             return Err("presence.sweep_every must be more than 0s".into());
         }
-        self.realtime.validate()?;
-        if self.realtime.mode() == RealtimeMode::Centrifugo && self.centrifugo.url.trim().is_empty()
-        {
-            return Err(
-                "realtime.mode = \"centrifugo\" needs centrifugo.url (CENTRIFUGO_URL)".into(),
-            );
-        }
+        self.realtime.validate(&self.centrifugo.url)?;
         for origin in &self.server.cors_origins {
             if origin == "*" {
                 return Err("server.cors_origins must list exact origins, not \"*\"".into());

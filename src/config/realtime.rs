@@ -67,13 +67,18 @@ impl RealtimeConfig {
         }
     }
 
-    /// Checks ranges and spellings, naming the key.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks ranges and spellings, naming the key; `centrifugo_url` is `centrifugo.url`.
+    pub fn validate(&self, centrifugo_url: &str) -> Result<(), String> {
         if !matches!(self.mode.as_str(), "auto" | "embedded" | "centrifugo") {
             return Err(format!(
                 "realtime.mode must be \"auto\", \"embedded\" or \"centrifugo\", got {:?}",
                 self.mode
             ));
+        }
+        if self.mode() == Mode::Centrifugo && centrifugo_url.trim().is_empty() {
+            return Err(
+                "realtime.mode = \"centrifugo\" needs centrifugo.url (CENTRIFUGO_URL)".into(),
+            );
         }
         if (self.history_size == 0) != self.history_ttl.get().is_zero() {
             return Err(

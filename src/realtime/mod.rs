@@ -4,15 +4,18 @@
 //! about presence through [`Realtime`] and never needs to know which one it has.
 
 mod api_methods;
+mod api_publish;
 mod channels;
 mod conn;
 mod hub;
+mod presence;
 mod protocol;
 mod server_api;
 mod session;
 mod settings;
 mod stream;
 mod subscribe;
+mod timers;
 mod tokens;
 mod ws;
 

@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use super::conn::{Conn, Identity};
 use super::hub::Hub;
 use super::protocol::{self as p, Command, Disconnect, ReplyError};
-use super::settings::{EXPIRED_CLOSE_DELAY, MAX_TTL_SECS, STALE_CLOSE_DELAY};
+use super::settings::{EXPIRED_CLOSE_DELAY, MAX_TTL_SECS};
 
 /// `Err` closes the connection with that code.
 pub type Flow = Result<(), Disconnect>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(super) enum State {
     /// Waiting for `connect`.
     Fresh,
     Connected,
@@ -27,18 +27,18 @@ enum State {
 pub struct Session {
     pub(super) hub: Hub,
     pub(super) conn: Arc<Conn>,
-    opened: Instant,
-    state: State,
+    pub(super) opened: Instant,
+    pub(super) state: State,
     /// Connection expiry (Unix seconds); 0: never.
     pub(super) expire_at: i64,
     pub(super) expire_check: Option<Instant>,
     /// Subscribed channels and their expiry (Unix seconds; 0: never).
     pub(super) subs: HashMap<Arc<str>, i64>,
-    next_ping: Option<Instant>,
+    pub(super) next_ping: Option<Instant>,
     /// A ping is waiting for its pong until then.
-    pong_due: Option<Instant>,
+    pub(super) pong_due: Option<Instant>,
     /// A ping was sent and not answered yet (Centrifugo's `lastPing > 0`).
-    ping_outstanding: bool,
+    pub(super) ping_outstanding: bool,
 }
 
 /// Seconds since the Unix epoch.
@@ -227,76 +227,6 @@ impl Session {
         };
         self.error(id, e);
         Ok(())
-    }
-
-    /// The earliest moment `tick` has something to do.
-    pub fn deadline(&self) -> Instant {
-        if self.state != State::Connected {
-            return self.opened + STALE_CLOSE_DELAY;
-        }
-        let far = Instant::now() + Duration::from_secs(3600);
-        let subs = self.next_sub_expiry();
-        [self.next_ping, self.pong_due, self.expire_check, subs]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(far)
-    }
-
-    /// Does what is due at `now`: stale close, pings and pongs, expiries.
-    pub fn tick(&mut self, now: Instant) -> Flow {
-        if self.state != State::Connected {
-            return if now >= self.opened + STALE_CLOSE_DELAY {
-                Err(p::STALE)
-            } else {
-                Ok(())
-            };
-        }
-        if self.pong_due.is_some_and(|due| due <= now) {
-            if self.ping_outstanding {
-                return Err(p::NO_PONG);
-            }
-            self.pong_due = None;
-        }
-        if self.next_ping.is_some_and(|at| at <= now) {
-            let settings = self.hub.settings();
-            self.conn.send(p::PING.into());
-            self.ping_outstanding = true;
-            self.pong_due = Some(now + settings.pong_timeout);
-            self.next_ping = Some(now + settings.ping_interval);
-        }
-        if self.expire_check.is_some_and(|at| at <= now) {
-            self.expire_check = None;
-            if self.expire_at > 0 && (self.expire_at as f64) <= unix_now() {
-                return Err(p::CONNECTION_EXPIRED);
-            }
-        }
-        self.expire_subscriptions();
-        Ok(())
-    }
-
-    /// Unsubscribes (2501) subscriptions whose token ran out without `sub_refresh`.
-    fn expire_subscriptions(&mut self) {
-        let now = unix_now() as i64;
-        let expired: Vec<Arc<str>> = self
-            .subs
-            .iter()
-            .filter(|(_, at)| **at > 0 && now > **at + EXPIRED_CLOSE_DELAY)
-            .map(|(c, _)| c.clone())
-            .collect();
-        for channel in expired {
-            self.subs.remove(&channel);
-            self.hub.unsubscribe(&self.conn, &channel);
-            let (code, reason) = p::UNSUBSCRIBE_EXPIRED;
-            self.conn
-                .send(p::unsubscribe_push(&channel, code, reason).into());
-        }
-    }
-
-    fn next_sub_expiry(&self) -> Option<Instant> {
-        let at = self.subs.values().filter(|at| **at > 0).min()?;
-        let wait = (*at + EXPIRED_CLOSE_DELAY + 1) as f64 - unix_now();
-        Some(Instant::now() + Duration::from_secs_f64(wait.max(0.0)))
     }
 
     /// Leaves the hub: called once when the connection ends.

@@ -3,6 +3,8 @@
 //! exactly what the server writes: each frame split into its newline-separated messages, and
 //! the close code and reason.
 
+pub mod scripts;
+pub mod transcript;
 pub mod ws;
 
 use std::time::Duration;
