@@ -6,6 +6,7 @@ mod common;
 mod api_basics;
 mod cli;
 mod cli_admin;
+mod cli_bench_ws;
 mod cli_import;
 mod cli_init;
 mod cli_inspect;
