@@ -1250,7 +1250,7 @@ _chatctl() {
             return 0
             ;;
         chatctl__subcmd__serve)
-            opts="-v -q -h -V --bind --no-migrate --config --database-url --verbose --quiet --help --version"
+            opts="-v -q -h -V --bind --no-migrate --demo --config --database-url --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -59,6 +59,7 @@ complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -l bind -d 'Addre
 complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -l config -d 'Configuration file [default: ./chatctl.toml when it exists]' -r -F
 complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -l database-url -d 'Database URL: sqlite://FILE or postgres://USER:PASS@HOST/DB [env: DATABASE_URL]' -r
 complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -l no-migrate -d 'Do not apply pending migrations; refuse to start while any are pending'
+complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -l demo -d 'Also serve the demo web chat at `/`, with a development-only sign-in (never in production)'
 complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -s q -l quiet -d 'Only errors on stderr'
 complete -c chatctl -n "__fish_chatctl_using_subcommand serve" -s h -l help -d 'Print help'

@@ -11,7 +11,10 @@
 #     identical (normalized) answers from both servers; one scenario with the Python SDK
 #     centrifuge-python (tests/e2e/python/client_scenario.py).
 #  3. `node --test tests/e2e/*.test.mjs` with REALTIME=centrifugo, then REALTIME=embedded: the
-#     centrifuge-js scenarios; tests/e2e/lib.mjs starts its own stack per test file.
+#     centrifuge-js scenarios; tests/e2e/lib.mjs starts its own stack per test file (so tests can
+#     stop and restart Centrifugo). browser.test.mjs is among them: the demo web chat in
+#     Debian's Chromium (issue 7; the block before step 3 installs Chromium when missing;
+#     tests/e2e/browser.sh runs it alone).
 #
 # Env: CENTRIFUGO_BIN (default: scripts/centrifugo.sh), CHATCTL_BIN (default: target/debug/chatctl,
 #      built with cargo if missing), E2E_KEEP=1 keeps the work directory even on success,
@@ -321,6 +324,11 @@ if [[ ${#MODES[@]} -eq 2 ]]; then
     || fail "the centrifuge-python scenario saw different things on the two servers (diff above)"
   log "  ✓ cent and centrifuge-python: identical results from Centrifugo and from the embedded server"
 fi
+
+# ------------------------------------------------------------------ Chromium for browser.test.mjs
+# (issue 7: the demo web chat, driven by playwright-core; runs with the other files of step 3)
+CHROMIUM_BIN="$(scripts/chromium.sh)" || fail "scripts/chromium.sh could not provide Chromium"
+export CHROMIUM_BIN
 
 # ------------------------------------------------------------------ 3. centrifuge-js scenarios
 for mode in "${MODES[@]}"; do

@@ -10,6 +10,7 @@ mod cli_bench_ws;
 mod cli_import;
 mod cli_init;
 mod cli_inspect;
+mod demo;
 mod expect;
 mod rate_limits;
 
