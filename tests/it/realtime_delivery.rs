@@ -72,8 +72,33 @@ async fn a_resubscribe_recovers_what_was_missed_or_says_it_could_not() {
     for text in ["one", "two", "three"] {
         missed.push(rt.app.send(&anna, chat, text).await);
     }
-    // The relay publishes right after each commit; give it a moment.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The relay publishes right after each commit; under load that can take a while, so wait
+    // until the stream's top offset says all four are in (the server API sees what a resubscribe
+    // will).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let history = rt
+            .app
+            .client
+            .post(format!("{}/api/history", rt.app.base))
+            .header("X-API-Key", crate::rt::API_KEY)
+            .json(&json!({"channel": channel}))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        let have = history["result"]["offset"].as_u64().unwrap_or(0);
+        if have >= 4 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the relay published {have} of 4: {history}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let token = rt.subscription_token(&boris, &channel).await;
     let offset = seen["push"]["pub"]["offset"].clone();
