@@ -2,13 +2,15 @@
 //! a user with 20 chats and of one with 1,000, a page of a chat with 2, 1,000 and 10,000
 //! messages. Statements are counted from sqlx's own per-statement `sqlx::query` tracing
 //! event (emitted by the driver for every statement it executes, `begin`/`commit`
-//! included), so nothing in chatctl has to cooperate. A binary of its own because the
+//! included; a new connection's set-up statements are left out), so nothing in chatctl has
+//! to cooperate. A binary of its own because the
 //! counter is process-wide: in `tests/it` the other tests' statements would mix in. It uses
 //! the same harness (`tests/it/common.rs`, `CHATCTL_TEST_BACKEND`).
 
 #[path = "it/common.rs"]
 mod common;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chatctl::bench::seed;
@@ -18,13 +20,34 @@ use reqwest::StatusCode;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+/// The statements' summaries (sqlx's `summary` field), for the failure messages.
+static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Counts sqlx's per-statement events.
 struct CountStatements;
 
+struct Summary(String);
+
+impl tracing::field::Visit for Summary {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "summary" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
 impl<S: tracing::Subscriber> Layer<S> for CountStatements {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         if event.metadata().target() == "sqlx::query" {
+            let mut summary = Summary(String::new());
+            event.record(&mut summary);
+            // A connection the pool opens mid-request runs its set-up (sqlx's own pragmas,
+            // `Db::connect`'s after_connect) once per connection, not per request.
+            let text = summary.0.to_ascii_lowercase();
+            if text.contains("set time zone") || text.contains("pragma ") {
+                return;
+            }
+            SEEN.lock().unwrap().push(summary.0);
             STATEMENTS.fetch_add(1, Ordering::SeqCst);
         }
     }
@@ -33,10 +56,12 @@ impl<S: tracing::Subscriber> Layer<S> for CountStatements {
 /// Statements run while serving one GET (nothing else touches the database meanwhile:
 /// the test app runs no relay or sweeper). Asserts the request succeeded.
 async fn statements_for(app: &TestApp, path: &str, token: &str) -> (u64, serde_json::Value) {
+    SEEN.lock().unwrap().clear();
     let before = STATEMENTS.load(Ordering::SeqCst);
     let (status, body) = app.get(path, token).await;
     let after = STATEMENTS.load(Ordering::SeqCst);
     assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    eprintln!("{path}: {:?}", SEEN.lock().unwrap());
     (after - before, body)
 }
 
