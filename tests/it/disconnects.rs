@@ -163,6 +163,7 @@ async fn sends_dropped_inside_their_transaction_roll_back() {
         .execute(&mut locker)
         .await
         .unwrap();
+    let (hang_up_tx, hang_up_rx) = tokio::sync::watch::channel(false);
     let mut clients = tokio::task::JoinSet::new();
     for i in 0..6 {
         let request = post(
@@ -170,18 +171,22 @@ async fn sends_dropped_inside_their_transaction_roll_back() {
             &anna,
             &format!(r#"{{"text":"blocked {i}"}}"#),
         );
-        clients.spawn(abandon(
-            app.base.clone(),
-            request,
-            Duration::from_millis(800),
-        ));
+        let (base, mut hang_up) = (app.base.clone(), hang_up_rx.clone());
+        clients.spawn(async move {
+            let addr = base.trim_start_matches("http://").to_string();
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            // Hang up only once every send is seen waiting inside its transaction.
+            let _ = hang_up.changed().await;
+            drop(stream);
+        });
     }
     // The sends are inside their transactions, waiting for the lock.
     let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
     let waiting = "select count(*) from pg_stat_activity \
                    where datname = current_database() and wait_event_type = 'Lock'";
     let mut seen = 0;
-    for _ in 0..50 {
+    for _ in 0..500 {
         seen = sqlx::query_scalar::<_, i64>(waiting)
             .fetch_one(&mut admin)
             .await
@@ -195,6 +200,7 @@ async fn sends_dropped_inside_their_transaction_roll_back() {
         seen, 6,
         "sends waiting on the lock inside their transaction"
     );
+    hang_up_tx.send(true).unwrap();
     while let Some(done) = clients.join_next().await {
         done.unwrap();
     }
