@@ -14,6 +14,8 @@ pub const DATABASE: u8 = 3;
 pub const NOT_FOUND: u8 = 4;
 /// Centrifugo is unreachable, refused, or a check failed.
 pub const CENTRIFUGO: u8 = 5;
+/// Some input rows were rejected (`users import`); the others were applied.
+pub const REJECTED: u8 = 6;
 
 /// How a failed command ends.
 pub struct ExitStatus {
@@ -31,6 +33,22 @@ pub fn config_error(message: String) -> anyhow::Error {
     ConfigError(message).into()
 }
 
+/// A failure that chooses its own exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+pub fn failure(code: u8, message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code,
+        message: message.into(),
+    }
+    .into()
+}
+
 /// Chooses the exit code for an error from its chain.
 pub fn exit_status(e: &anyhow::Error) -> ExitStatus {
     for cause in e.chain() {
@@ -40,6 +58,12 @@ pub fn exit_status(e: &anyhow::Error) -> ExitStatus {
             return ExitStatus {
                 code: OK,
                 quiet: true,
+            };
+        }
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return ExitStatus {
+                code: f.code,
+                quiet: false,
             };
         }
         if cause.downcast_ref::<ConfigError>().is_some() {
@@ -54,7 +78,10 @@ pub fn exit_status(e: &anyhow::Error) -> ExitStatus {
                 Error::Unavailable(_) | Error::Database(_) | Error::Migrate(_) => DATABASE,
                 Error::NotFound(_) => NOT_FOUND,
                 Error::Centrifugo(_) => CENTRIFUGO,
-                Error::Forbidden(_) | Error::Conflict(_) | Error::RateLimited { .. } | Error::Internal(_) => UNEXPECTED,
+                Error::Forbidden(_)
+                | Error::Conflict(_)
+                | Error::RateLimited { .. }
+                | Error::Internal(_) => UNEXPECTED,
             };
             return ExitStatus { code, quiet: false };
         }

@@ -5,12 +5,17 @@
 mod centrifugo;
 mod completions;
 mod exit;
+mod init;
+mod inspect;
 mod migrate;
+mod open;
 mod output;
 mod publish;
 mod serve;
 mod subscribe;
+mod table;
 mod token;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +63,9 @@ pub struct GlobalOpts {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up a new installation: write chatctl.toml and a matching Centrifugo config with
+    /// fresh secrets, asking for what is needed (or from flags with --yes).
+    Init(init::Opts),
     /// Serve the HTTP API (applies pending migrations first unless --no-migrate).
     Serve(serve::Opts),
     /// Apply or list schema migrations.
@@ -71,6 +79,10 @@ pub enum Command {
     Publish(publish::Opts),
     /// Watch a channel as a user's client would, printing each publication.
     Subscribe(subscribe::Opts),
+    /// Add, import, list and show users (upsert by the host application's user id).
+    Users(users::Opts),
+    /// Look into the database: users, chats, messages, the outbox and counts.
+    Inspect(inspect::Opts),
     /// Print a shell completion script.
     Completions(completions::Opts),
 }
@@ -125,12 +137,15 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Init(opts) => init::run(&cli.global, opts).await,
         Command::Serve(opts) => serve::run(&cli.global, opts).await,
         Command::Migrate(opts) => migrate::run(&cli.global, opts).await,
         Command::Token(opts) => token::run(&cli.global, opts),
         Command::Centrifugo(opts) => centrifugo::run(&cli.global, opts).await,
         Command::Publish(opts) => publish::run(&cli.global, opts).await,
         Command::Subscribe(opts) => subscribe::run(&cli.global, opts).await,
+        Command::Users(opts) => users::run(&cli.global, opts).await,
+        Command::Inspect(opts) => inspect::run(&cli.global, opts).await,
         Command::Completions(opts) => completions::run(opts),
     }
 }
@@ -157,12 +172,18 @@ fn init_logging(cli: &Cli) {
         (Command::Serve(_), _, _) => "info",
         _ => "warn",
     };
+    // An import's statements are long by design; sqlx's slow-statement warning would print
+    // each one whole.
+    let sqlx = match &cli.command {
+        Command::Users(_) => "error",
+        _ => "warn",
+    };
     let filter = std::env::var("CHATCTL_LOG")
         .ok()
         .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| {
             tracing_subscriber::EnvFilter::new(format!(
-                "{default},sqlx=warn,tower_http=warn,hyper=warn"
+                "{default},sqlx={sqlx},tower_http=warn,hyper=warn"
             ))
         });
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -17,12 +17,18 @@ pub struct Opts {
     /// Do not apply pending migrations; refuse to start while any are pending.
     #[arg(long)]
     pub no_migrate: bool,
+    /// Also serve the demo web chat at `/`, with a development-only sign-in (never in production).
+    #[arg(long)]
+    pub demo: bool,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     let mut config = global.load_config()?;
     if let Some(bind) = opts.bind {
         config.server.bind = bind;
+    }
+    if opts.demo {
+        crate::http::demo::enable(&mut config).map_err(config_error)?;
     }
     let db = Db::connect(&config.database).await?;
     let pending = db.pending_migrations().await?;

@@ -49,6 +49,10 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// UTC offset used for the original's "HH:MM" and "dd.mm.YYYY HH:MM" fields.
     pub time_offset: String,
+    /// The demo web chat and its development sign-in. Only `serve --demo` turns it on: it is
+    /// neither a file key nor an environment variable, so no config can enable it by accident.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +65,7 @@ impl Default for ServerConfig {
             drain_delay: Duration::secs(0),
             cors_origins: Vec::new(),
             time_offset: "+00:00".into(),
+            demo: false,
         }
     }
 }

@@ -252,3 +252,31 @@ pub async fn mark_read(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Takes the chat's row lock for the rest of the transaction (PostgreSQL; on SQLite the
+/// write transaction already excludes other writers). A send takes it before its message id
+/// is allocated, so sends of one chat commit in id order and `last_message_id` never goes back.
+pub async fn lock_chat(ex: impl Executor<'_, Database = Any>, chat_id: i64) -> sqlx::Result<()> {
+    sqlx::query("update chats set last_message_id = last_message_id where id = $1")
+        .bind(chat_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Takes a member's row lock, so a recount of unread messages that follows starts after any
+/// send holding the row has committed (and so sees that send's message).
+pub async fn lock_member(
+    ex: impl Executor<'_, Database = Any>,
+    chat_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update chat_members set unread_count = unread_count where chat_id = $1 and user_id = $2",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}

@@ -5,10 +5,12 @@
 
 pub mod batch;
 pub mod chats;
+pub mod inspect;
 pub mod messages;
 mod migrations;
 pub mod outbox;
 pub mod users;
+pub mod users_bulk;
 
 use std::str::FromStr;
 

@@ -205,3 +205,24 @@ pub async fn list(
         .await?;
     rows.iter().map(|r| from_row(r, 0)).collect()
 }
+
+/// The user with this folded name (the lowest id when several share it).
+pub async fn find_by_folded_name(
+    ex: impl Executor<'_, Database = Any>,
+    folded: &str,
+) -> sqlx::Result<Option<UserRow>> {
+    let sql = format!("select {COLUMNS} from users where name_folded = $1 order by id limit 1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(folded)
+        .fetch_optional(ex)
+        .await?;
+    row.map(|r| from_row(&r, 0)).transpose()
+}
+
+/// The highest user id, 0 when there are no users.
+pub async fn max_id(ex: impl Executor<'_, Database = Any>) -> sqlx::Result<i64> {
+    sqlx::query("select coalesce(max(id), 0) from users")
+        .fetch_one(ex)
+        .await?
+        .try_get(0)
+}

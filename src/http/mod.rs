@@ -1,8 +1,9 @@
-//! The HTTP API: the original's nine routes plus health, readiness and realtime tokens.
-//! Handlers translate requests into calls on the [`Service`] and render the results; they
-//! never touch SQL or Centrifugo.
+//! The HTTP API: the original's nine routes plus health, readiness and realtime tokens (and,
+//! with `serve --demo` only, the demo chat of [`demo`]). Handlers translate requests into calls
+//! on the [`Service`] and render the results; they never touch SQL or Centrifugo.
 
 mod chats;
+pub mod demo;
 pub mod error;
 mod extract;
 mod health;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(realtime::router())
         .merge(health::router())
         .merge(openapi::router())
+        .merge(demo::router(config.demo))
         .fallback(extract::not_found)
         .method_not_allowed_fallback(extract::method_not_allowed)
         .with_state(state)

@@ -134,6 +134,7 @@ impl Service {
         let now = model::now_ms();
         let mut tx = self.db().begin_write().await?;
         let view = self.chat_view(&mut tx, me, chat_id).await?;
+        chats::lock_chat(&mut *tx, chat_id).await?;
         if let Some(key) = &client_id
             && let Some(existing) = messages::find_by_client_id(&mut *tx, me.id, key).await?
         {
@@ -229,6 +230,7 @@ impl Service {
     ) -> Result<bool> {
         let now = model::now_ms();
         let mut tx = self.db().begin_write().await?;
+        chats::lock_member(&mut *tx, chat_id, reader).await?;
         let moved = chats::mark_read(&mut *tx, chat_id, reader, up_to).await?;
         if moved {
             let lists = [

@@ -2,8 +2,11 @@
 //! (membership), transaction boundaries and the domain events each change produces; adapters
 //! only translate input and render output.
 
+pub mod admin;
 mod chats;
 pub mod events;
+pub mod import;
+pub mod inspect;
 pub mod limits;
 mod messages;
 mod presence;

@@ -145,6 +145,17 @@ impl Service {
         Ok(found.iter().map(|u| self.render_user(u)).collect())
     }
 
+    /// The user with this name, ignoring case (the lowest id when several share it).
+    pub async fn user_named(&self, name: &str) -> Result<Option<model::User>> {
+        let row = users::find_by_folded_name(self.db().pool(), &users::fold(name.trim())).await?;
+        Ok(row.map(|u| self.render_user(&u)))
+    }
+
+    /// An id no user has yet (callers creating users concurrently must serialize).
+    pub async fn next_user_id(&self) -> Result<i64> {
+        Ok(users::max_id(self.db().pool()).await? + 1)
+    }
+
     /// Creates or updates a user (operator provisioning); returns whether it was created.
     pub async fn upsert_user(&self, id: i64, profile: &Profile) -> Result<bool> {
         if id <= 0 {

@@ -54,7 +54,7 @@ process.on('exit', () => {
 });
 
 /** A child process whose stdout and stderr are appended to `logFile`. */
-class Proc {
+export class Proc {
   constructor(name, cmd, args, { env, cwd, logFile }) {
     this.name = name;
     this.logFile = logFile;

@@ -8,6 +8,8 @@
 #     (exit 5); a `chatctl publish` -> `chatctl subscribe` round trip.
 #  3. `node --test tests/e2e/*.test.mjs`: centrifuge-js scenarios; tests/e2e/lib.mjs starts its own
 #     Centrifugo and chatctl per test file (so tests can stop and restart Centrifugo).
+#     browser.test.mjs is among them: the demo web chat in Debian's Chromium (issue 7; the block
+#     before step 3 installs Chromium when missing; tests/e2e/browser.sh runs it alone).
 #
 # Env: CENTRIFUGO_BIN (default: scripts/centrifugo.sh), CHATCTL_BIN (default: target/debug/chatctl,
 #      built with cargo if missing), E2E_KEEP=1 keeps the work directory even on success.
@@ -275,6 +277,11 @@ log "  ✓ chatctl publish string-encodes the payload"
 for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 PIDS=()
+
+# ------------------------------------------------------------------ Chromium for browser.test.mjs
+# (issue 7: the demo web chat, driven by playwright-core; runs with the other files of step 3)
+CHROMIUM_BIN="$(scripts/chromium.sh)" || fail "scripts/chromium.sh could not provide Chromium"
+export CHROMIUM_BIN
 
 # ------------------------------------------------------------------ 3. centrifuge-js scenarios
 log "3. node --test tests/e2e/*.test.mjs"

@@ -5,7 +5,13 @@ mod common;
 
 mod api_basics;
 mod cli;
+mod cli_admin;
+mod cli_import;
+mod cli_init;
+mod cli_inspect;
+mod demo;
 mod expect;
+mod rate_limits;
 
 mod auth_failures;
 mod concurrency;

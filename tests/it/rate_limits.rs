@@ -24,12 +24,24 @@ async fn a_sender_over_the_limit_gets_429_and_nothing_is_stored() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=15).contains(&retry_after), "{retry_after}");
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["message"].is_string());
-    assert_eq!(app.count("messages").await, messages, "a throttled send stores nothing");
-    assert_eq!(app.count("outbox").await, outbox, "a throttled send publishes nothing");
+    assert_eq!(
+        app.count("messages").await,
+        messages,
+        "a throttled send stores nothing"
+    );
+    assert_eq!(
+        app.count("outbox").await,
+        outbox,
+        "a throttled send publishes nothing"
+    );
     // Boris has his own budget.
     app.send(&boris, chat, "hello").await;
 }
@@ -61,7 +73,15 @@ async fn search_typing_and_tokens_are_limited_per_user() {
             }
         };
         assert_eq!(call(anna.clone()).await, StatusCode::OK, "{path}");
-        assert_eq!(call(anna.clone()).await, StatusCode::TOO_MANY_REQUESTS, "{path}");
-        assert_eq!(call(boris.clone()).await, StatusCode::OK, "{path}: other users are unaffected");
+        assert_eq!(
+            call(anna.clone()).await,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{path}"
+        );
+        assert_eq!(
+            call(boris.clone()).await,
+            StatusCode::OK,
+            "{path}: other users are unaffected"
+        );
     }
 }
