@@ -29,3 +29,12 @@ mod routes_realtime;
 mod routes_users;
 mod search;
 mod text_rules;
+
+mod authz_matrix;
+mod hostile_inputs;
+mod owned_fields;
+mod response_hygiene;
+mod retry_storm;
+mod standin;
+mod throttling;
+mod token_checks;
