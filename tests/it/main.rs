@@ -31,8 +31,16 @@ mod search;
 mod text_rules;
 
 mod authz_matrix;
+mod faults_centrifugo;
+mod faults_crash;
+mod faults_pool;
+mod faults_relay_errors;
+mod faults_shutdown;
+mod faults_writers;
 mod hostile_inputs;
+mod log_hygiene;
 mod owned_fields;
+mod process;
 mod response_hygiene;
 mod retry_storm;
 mod standin;
