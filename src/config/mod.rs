@@ -5,6 +5,7 @@
 //! which never print.
 
 pub mod env;
+mod origin;
 mod secret;
 pub mod starter;
 mod value;
@@ -326,9 +327,7 @@ impl Config {
             return Err("presence.sweep_every must be more than 0s".into());
         }
         for origin in &self.server.cors_origins {
-            if origin == "*" {
-                return Err("server.cors_origins must list exact origins, not \"*\"".into());
-            }
+            origin::check(origin)?;
         }
         Ok(())
     }
