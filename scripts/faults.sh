@@ -33,7 +33,7 @@ export RECOVERY_MESSAGES="${RECOVERY_MESSAGES:-300}" RECOVERY_CUT_S="${RECOVERY_
 if [[ -z "${CHATCTL_BIN:-}" ]]; then
   log "building a release chatctl"
   cargo build --locked --release >&2
-  CHATCTL_BIN="$ROOT/target/release/chatctl"
+  CHATCTL_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/chatctl"
 fi
 CENTRIFUGO_BIN="$(scripts/centrifugo.sh)"
 scripts/npm-deps.sh
