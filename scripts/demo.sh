@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Try the demo chat with one command: builds chatctl, gets the pinned Centrifugo
-# (scripts/centrifugo.sh, built with `go install` on first use), generates a matching Centrifugo
-# config, starts Centrifugo and `chatctl serve --demo`, and prints the page's URL.
-# Ctrl-C stops both. The database, secrets and config live in .cache/demo/ and survive restarts
-# (delete that folder to start over). Presence is quick here: offline 10 s after the last window
-# closes.
+# Try the demo chat with one command: builds chatctl and runs `chatctl serve --demo` with its
+# embedded realtime server (WebSocket at /connection/websocket on the same port) on SQLite:
+# nothing else to install, no Centrifugo, no Go. Prints the page's URL; Ctrl-C stops it.
+# The database and secrets live in .cache/demo/ and survive restarts (delete that folder to
+# start over). Presence is quick here: offline 10 s after the last window closes.
 #
 # Usage: scripts/demo.sh
-# Env:   DEMO_PORT (default 8080), DEMO_CENTRIFUGO_PORT (default 8000),
-#        DEMO_PROFILE (default release; "debug" builds faster)
+# Env:   DEMO_PORT (default 8080), DEMO_PROFILE (default release; "debug" builds faster)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,13 +16,11 @@ log() { echo "demo.sh: $*" >&2; }
 die() { echo "demo.sh: error: $*" >&2; exit 1; }
 
 PORT="${DEMO_PORT:-8080}"
-CENTRIFUGO_PORT="${DEMO_CENTRIFUGO_PORT:-8000}"
 PROFILE="${DEMO_PROFILE:-release}"
 DIR="$ROOT/.cache/demo"
 mkdir -p "$DIR"
 
 command -v cargo >/dev/null 2>&1 || die "cargo is not installed (install Rust via rustup)"
-command -v curl >/dev/null 2>&1 || die "curl is not installed"
 
 log "building chatctl ($PROFILE)"
 if [[ "$PROFILE" == "release" ]]; then
@@ -33,9 +29,9 @@ else
   cargo build --locked >&2
 fi
 CHATCTL="$ROOT/target/$PROFILE/chatctl"
-CENTRIFUGO="$(scripts/centrifugo.sh)"
 
-# Secrets made once, kept private, reused so signed-in tabs survive a restart.
+# Secrets made once, kept private, reused so signed-in tabs survive a restart. The realtime
+# secret and API key let `chatctl subscribe` / `chatctl publish` (and `cent`) join in.
 SECRETS="$DIR/secrets.env"
 if [[ ! -f "$SECRETS" ]]; then
   hex() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
@@ -46,34 +42,12 @@ set -a
 # shellcheck source=/dev/null
 source "$SECRETS"
 set +a
-export CENTRIFUGO_URL="http://127.0.0.1:$CENTRIFUGO_PORT"
+# The embedded server, whatever the caller's environment says about a Centrifugo.
+unset CENTRIFUGO_URL CHATCTL_CENTRIFUGO_WS_URL
+export CHATCTL_REALTIME_MODE=embedded
 export DATABASE_URL="sqlite://$DIR/demo.db"
 export CHATCTL_PRESENCE_IDLE_AFTER=10s CHATCTL_PRESENCE_SWEEP_EVERY=2s
 
-"$CHATCTL" centrifugo config --force --port "$CENTRIFUGO_PORT" \
-  --origin "http://127.0.0.1:$PORT" --origin "http://localhost:$PORT" --out "$DIR/centrifugo.json"
-
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log "starting Centrifugo on :$CENTRIFUGO_PORT (log: .cache/demo/centrifugo.log)"
-(cd "$DIR" && exec env -i PATH="$PATH" HOME="${HOME:-$DIR}" CENTRIFUGO_USAGE_STATS_DISABLED=true \
-  "$CENTRIFUGO" -c "$DIR/centrifugo.json") >"$DIR/centrifugo.log" 2>&1 &
-CENTRIFUGO_PID=$!
-PIDS+=("$CENTRIFUGO_PID")
-for _ in $(seq 150); do
-  curl -fsS -X POST -H "X-API-Key: $CENTRIFUGO_API_KEY" -d '{}' "$CENTRIFUGO_URL/api/info" >/dev/null 2>&1 && break
-  kill -0 "$CENTRIFUGO_PID" 2>/dev/null || { tail -n 20 "$DIR/centrifugo.log" >&2; die "Centrifugo exited (port $CENTRIFUGO_PORT busy? set DEMO_CENTRIFUGO_PORT)"; }
-  sleep 0.1
-done
-
 log "open http://127.0.0.1:$PORT/ in two windows (one private) and sign in as two people"
-"$CHATCTL" serve --demo --bind "127.0.0.1:$PORT" &
-PIDS+=("$!")
-wait "$!"
+log "(secrets for chatctl subscribe/publish: source .cache/demo/secrets.env; CHATCTL_BIND=127.0.0.1:$PORT)"
+exec "$CHATCTL" serve --demo --bind "127.0.0.1:$PORT"

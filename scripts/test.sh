@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The single test command for chatctl (used by CI via .ci/run):
 #   fmt check, clippy, build, the test suite against SQLite, the test suite against
-#   PostgreSQL (a private server is started by scripts/postgres.sh), and the end-to-end
-#   suite tests/e2e/run.sh against a real Centrifugo when that script exists, and a
+#   PostgreSQL (a private server is started by scripts/postgres.sh; both include the
+#   embedded realtime server's differential test against a real Centrifugo), and the
+#   end-to-end suite tests/e2e/run.sh against a real Centrifugo and against the embedded
+#   realtime server, with centrifuge-js and the Python clients, when that script exists, and a
 #   schemathesis run against the served OpenAPI description (tests/schemathesis/run.sh).
 # Stops at the first failing step and prints a per-step summary at the end.
 #
@@ -56,7 +58,17 @@ step_build() {
   cargo build --locked --all-targets
 }
 
+# The integration suite's differential test (tests/it/realtime_differential.rs) runs the
+# embedded realtime server against a real Centrifugo: build it before the first cargo test.
+need_centrifugo() {
+  if [[ -z "${CENTRIFUGO_BIN:-}" ]]; then
+    CENTRIFUGO_BIN="$(scripts/centrifugo.sh)" || { echo "test.sh: scripts/centrifugo.sh could not provide centrifugo" >&2; return 1; }
+    export CENTRIFUGO_BIN
+  fi
+}
+
 step_sqlite() {
+  need_centrifugo || return
   CHATCTL_TEST_BACKEND=sqlite cargo test --locked -- --test-threads="$THREADS"
 }
 
@@ -65,14 +77,13 @@ step_postgres() {
   url="$(scripts/postgres.sh)" || { echo "test.sh: scripts/postgres.sh could not provide a PostgreSQL server" >&2; return 1; }
   export TEST_POSTGRES_URL="$url"
   echo "test.sh: using TEST_POSTGRES_URL=$TEST_POSTGRES_URL" >&2
+  need_centrifugo || return
   CHATCTL_TEST_BACKEND=postgres cargo test --locked -- --test-threads="$THREADS"
 }
 
 step_e2e() {
-  local bin
-  bin="$(scripts/centrifugo.sh)" || { echo "test.sh: scripts/centrifugo.sh could not provide centrifugo" >&2; return 1; }
+  need_centrifugo || return
   scripts/npm-deps.sh || { echo "test.sh: scripts/npm-deps.sh failed" >&2; return 1; }
-  export CENTRIFUGO_BIN="$bin"
   export CHATCTL_BIN="$ROOT/target/debug/chatctl"
   echo "test.sh: CENTRIFUGO_BIN=$CENTRIFUGO_BIN CHATCTL_BIN=$CHATCTL_BIN" >&2
   if [[ -x tests/e2e/run.sh ]]; then

@@ -18,5 +18,7 @@ pub mod error;
 pub mod http;
 /// Wire shapes of the original package and their formatting rules.
 pub mod model;
+/// Realtime delivery: an external Centrifugo or the embedded Centrifugo-compatible server.
+pub mod realtime;
 /// The service core: validation, authorization, transactions and domain events.
 pub mod service;

@@ -11,8 +11,8 @@ use clap::{Args, Subcommand};
 use super::GlobalOpts;
 use super::exit::config_error;
 use crate::auth::{self, realtime::Claims};
-use crate::centrifugo::api::{ApiClient, ApiFailure};
-use crate::centrifugo::client::{Client, ClientError, websocket_url};
+use crate::centrifugo::api::ApiFailure;
+use crate::centrifugo::client::{Client, ClientError};
 use crate::centrifugo::server_config::{self, Format, Params};
 use crate::config::Config;
 use crate::error::Error;
@@ -135,7 +135,7 @@ fn report(ok: bool, what: &str, detail: &str) -> bool {
 
 async fn check(config: &Config, opts: CheckOpts) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(opts.timeout.max(1));
-    let api = ApiClient::from_config(&config.centrifugo).ok_or_else(|| {
+    let api = crate::realtime::cli_api(config).ok_or_else(|| {
         config_error("no Centrifugo URL: set CENTRIFUGO_URL or [centrifugo] url".into())
     })?;
     let mut all_ok = true;
@@ -172,11 +172,7 @@ async fn check(config: &Config, opts: CheckOpts) -> anyhow::Result<()> {
             );
         }
     }
-    let ws = if config.centrifugo.ws_url.is_empty() {
-        websocket_url(&config.centrifugo.url)
-    } else {
-        config.centrifugo.ws_url.clone()
-    };
+    let ws = crate::realtime::cli_ws_url(config).unwrap_or_default();
     let secret = config.centrifugo.secret.expose();
     let probe_user = 0;
     let now = auth::now_secs();

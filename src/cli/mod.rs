@@ -2,6 +2,7 @@
 //! exhaustive dispatch, and the mapping of failures to one plain line and a documented exit
 //! code.
 
+mod bench_ws;
 mod centrifugo;
 mod completions;
 mod exit;
@@ -75,7 +76,7 @@ pub enum Command {
     Token(token::Opts),
     /// Generate a Centrifugo config, or check a running Centrifugo against chatctl's keys.
     Centrifugo(centrifugo::Opts),
-    /// Publish a test event on a channel through Centrifugo's server API.
+    /// Publish a test event on a channel through the realtime server's API.
     Publish(publish::Opts),
     /// Watch a channel as a user's client would, printing each publication.
     Subscribe(subscribe::Opts),
@@ -108,6 +109,10 @@ impl GlobalOpts {
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
+    // A measuring tool, not an operator's command: kept out of --help and completions.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "bench-ws") {
+        return bench_ws::main();
+    }
     let cli = Cli::parse();
     crate::centrifugo::install_tls();
     init_logging(&cli);

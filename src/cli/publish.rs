@@ -1,4 +1,5 @@
-//! `chatctl publish <channel> <json|@file|->`: a test event through Centrifugo's server API,
+//! `chatctl publish <channel> <json|@file|->`: a test event through the realtime server's API
+//! (Centrifugo's, or the embedded server of the `serve` at `server.bind`),
 //! string-encoded like the original's publications unless `--raw`.
 
 use std::io::Read;
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::GlobalOpts;
 use super::exit::config_error;
-use crate::centrifugo::api::{ApiClient, Publication};
+use crate::centrifugo::api::Publication;
 use crate::error::Error;
 
 #[derive(Debug, Args)]
@@ -51,7 +52,7 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     } else {
         Value::String(payload.to_string())
     };
-    let api = ApiClient::from_config(&config.centrifugo).ok_or_else(|| {
+    let api = crate::realtime::cli_api(&config).ok_or_else(|| {
         config_error("no Centrifugo URL: set CENTRIFUGO_URL or [centrifugo] url".into())
     })?;
     let publication = Publication {

@@ -1,4 +1,5 @@
-//! `chatctl serve`: the HTTP API, after making sure the schema is current.
+//! `chatctl serve`: the HTTP API (and the embedded realtime server unless an external
+//! Centrifugo is configured), after making sure the schema is current.
 
 use anyhow::Context;
 use clap::Args;
@@ -30,6 +31,16 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     if opts.demo {
         crate::http::demo::enable(&mut config).map_err(config_error)?;
     }
+    let embedded = crate::realtime::uses_embedded(&config);
+    if embedded && config.centrifugo.secret.is_empty() {
+        config.centrifugo.secret =
+            crate::config::Secret::new(crate::centrifugo::server_config::random_secret());
+        tracing::warn!(
+            "realtime: centrifugo.secret is empty, so this run signs realtime tokens with a random \
+             secret; tokens from `chatctl token` and `chatctl subscribe` only work with \
+             CENTRIFUGO_SECRET set"
+        );
+    }
     let db = Db::connect(&config.database).await?;
     let pending = db.pending_migrations().await?;
     if !pending.is_empty() {
@@ -59,6 +70,18 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         backend = db.backend().name(),
         "chatctl listening on http://{address}"
     );
+    if embedded {
+        let api = if config.centrifugo.api_key.is_empty() {
+            "off (set CENTRIFUGO_API_KEY to use it)"
+        } else {
+            "on (X-API-Key: CENTRIFUGO_API_KEY)"
+        };
+        tracing::info!(
+            "realtime: embedded server at ws://{address}/connection/websocket; server API at http://{address}/api {api}"
+        );
+    } else {
+        tracing::info!("realtime: Centrifugo at {}", config.centrifugo.url);
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = service.spawn_background(stop_rx);
     crate::http::serve(listener, service, shutdown_signal())

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::GlobalOpts;
 use super::exit::config_error;
 use crate::auth::{self, realtime::Claims};
-use crate::centrifugo::client::{Client, Event, websocket_url};
+use crate::centrifugo::client::{Client, Event};
 use crate::error::Error;
 
 #[derive(Debug, Args)]
@@ -30,16 +30,9 @@ pub struct Opts {
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     let config = global.load_config()?;
-    if config.centrifugo.url.is_empty() && config.centrifugo.ws_url.is_empty() {
-        return Err(config_error(
-            "no Centrifugo URL: set CENTRIFUGO_URL or [centrifugo] ws_url".into(),
-        ));
-    }
-    let url = if config.centrifugo.ws_url.is_empty() {
-        websocket_url(&config.centrifugo.url)
-    } else {
-        config.centrifugo.ws_url.clone()
-    };
+    let url = crate::realtime::cli_ws_url(&config).ok_or_else(|| {
+        config_error("no Centrifugo URL: set CENTRIFUGO_URL or [centrifugo] ws_url".into())
+    })?;
     let secret = config.centrifugo.secret.expose();
     let ttl = config.centrifugo.token_ttl.as_secs() as i64;
     let now = auth::now_secs();

@@ -83,6 +83,47 @@ pub const ENV_VARS: &[EnvVar] = &[
         "centrifugo.token_ttl",
         Kind::Str,
     ),
+    var("CHATCTL_REALTIME_MODE", "realtime.mode", Kind::Str),
+    var(
+        "CHATCTL_REALTIME_ALLOWED_ORIGINS",
+        "realtime.allowed_origins",
+        Kind::List,
+    ),
+    var(
+        "CHATCTL_REALTIME_HISTORY_SIZE",
+        "realtime.history_size",
+        Kind::Int,
+    ),
+    var(
+        "CHATCTL_REALTIME_HISTORY_TTL",
+        "realtime.history_ttl",
+        Kind::Str,
+    ),
+    var(
+        "CHATCTL_REALTIME_PING_INTERVAL",
+        "realtime.ping_interval",
+        Kind::Str,
+    ),
+    var(
+        "CHATCTL_REALTIME_PONG_TIMEOUT",
+        "realtime.pong_timeout",
+        Kind::Str,
+    ),
+    var(
+        "CHATCTL_REALTIME_MESSAGE_SIZE_LIMIT",
+        "realtime.message_size_limit",
+        Kind::Int,
+    ),
+    var(
+        "CHATCTL_REALTIME_QUEUE_MAX_BYTES",
+        "realtime.queue_max_bytes",
+        Kind::Int,
+    ),
+    var(
+        "CHATCTL_REALTIME_CHANNEL_LIMIT",
+        "realtime.channel_limit",
+        Kind::Int,
+    ),
     var("CHATCTL_TEXT_MAX_CHARS", "limits.text_max_chars", Kind::Int),
     var("CHATCTL_PAGE_SIZE", "limits.page_size", Kind::Int),
     var("CHATCTL_PAGE_MAX", "limits.page_max", Kind::Int),

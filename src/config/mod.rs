@@ -6,6 +6,7 @@
 
 pub mod env;
 mod origin;
+mod realtime;
 mod secret;
 pub mod starter;
 mod value;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use env::{ENV_VARS, EnvVar};
+pub use realtime::{Mode as RealtimeMode, RealtimeConfig};
 pub use secret::Secret;
 pub use value::{Duration, parse_duration};
 
@@ -26,6 +28,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub centrifugo: CentrifugoConfig,
+    pub realtime: RealtimeConfig,
     pub limits: LimitsConfig,
     pub relay: RelayConfig,
     pub presence: PresenceConfig,
@@ -133,7 +136,7 @@ impl Default for AuthConfig {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CentrifugoConfig {
-    /// Base URL of Centrifugo, e.g. `http://127.0.0.1:8000` (empty: realtime off).
+    /// Base URL of Centrifugo, e.g. `http://127.0.0.1:8000` (empty: the embedded server).
     pub url: String,
     /// Server API key (`http_api.key` in Centrifugo v6).
     pub api_key: Secret,
@@ -326,6 +329,7 @@ impl Config {
         if self.presence.sweep_every.get().is_zero() {
             return Err("presence.sweep_every must be more than 0s".into());
         }
+        self.realtime.validate(&self.centrifugo.url)?;
         for origin in &self.server.cors_origins {
             origin::check(origin)?;
         }

@@ -108,13 +108,16 @@ pub fn router(enabled: bool) -> Router<AppState> {
 }
 
 /// The WebSocket URL browsers connect to: `centrifugo.ws_url`, else derived from
-/// `centrifugo.url`; `None` when realtime is off.
+/// `centrifugo.url`, else the embedded server's path on this host; `None` when realtime is off.
 pub fn ws_url(config: &Config) -> Option<String> {
     let centrifugo = &config.centrifugo;
     if !centrifugo.ws_url.is_empty() {
         Some(centrifugo.ws_url.clone())
     } else if !centrifugo.url.is_empty() {
         Some(crate::centrifugo::client::websocket_url(&centrifugo.url))
+    } else if crate::realtime::uses_embedded(config) {
+        // The embedded server: the page connects to the host it was loaded from.
+        Some("/connection/websocket".to_string())
     } else {
         None
     }
@@ -124,9 +127,10 @@ async fn index(State(state): State<AppState>) -> Response {
     // Scripts, styles and connections only from here and the realtime server.
     let realtime = ws_url(state.service.config())
         .and_then(|url| origin_of(&url))
+        .map(|origin| format!(" {origin}"))
         .unwrap_or_default();
     let policy = format!(
-        "default-src 'self'; connect-src 'self' {realtime}; img-src 'self' data: https: http:; \
+        "default-src 'self'; connect-src 'self'{realtime}; img-src 'self' data: https: http:; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     let mut response =

@@ -1,6 +1,7 @@
-//! The HTTP API: the original's nine routes plus health, readiness and realtime tokens (and,
-//! with `serve --demo` only, the demo chat of [`demo`]). Handlers translate requests into calls
-//! on the [`Service`] and render the results; they never touch SQL or Centrifugo.
+//! The HTTP API: the original's nine routes plus health, readiness and realtime tokens; with
+//! the embedded realtime server `/connection/websocket` and the server API `/api/*`; and, with
+//! `serve --demo` only, the demo chat of [`demo`]. Handlers translate requests into calls on
+//! the [`Service`] and render the results; they never touch SQL or Centrifugo.
 
 mod chats;
 pub mod demo;
@@ -38,6 +39,7 @@ pub struct AppState {
 /// The whole API as a router (pure; tests can drive it without a socket).
 pub fn router(state: AppState) -> Router {
     let config = state.service.config().server.clone();
+    let realtime = state.service.realtime().embedded().cloned();
     let mut app = Router::new()
         .merge(users::router())
         .merge(chats::router())
@@ -79,6 +81,10 @@ pub fn router(state: AppState) -> Router {
                 ]),
         );
     }
+    if let Some(hub) = realtime {
+        // Its own limits and no CORS: browsers reach it by WebSocket, tools by the API key.
+        app = app.merge(crate::realtime::router(hub));
+    }
     app.layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
         // The route template, never the raw URI: ids stay out of span names.
         let route = req
@@ -99,6 +105,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let grace = service.config().server.shutdown_grace.get();
     let drain = service.config().server.drain_delay.get();
+    let hub = service.realtime().embedded().cloned();
     let draining = Arc::new(AtomicBool::new(false));
     let state = AppState {
         service,
@@ -113,6 +120,10 @@ pub async fn serve(
             tokio::time::sleep(drain).await;
         }
         tracing::info!("shutting down: finishing in-flight requests");
+        if let Some(hub) = hub {
+            // Realtime clients get 3001 and reconnect (to this server once it is back).
+            hub.shutdown();
+        }
         let _ = stop_tx.send(true);
     };
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal);

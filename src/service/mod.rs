@@ -22,12 +22,12 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::auth::api::Verifier;
-use crate::centrifugo::api::ApiClient;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::users::UserRow;
 use crate::error::{Error, Result};
 use crate::model::{self, Clock};
+use crate::realtime::Realtime;
 
 pub use messages::PageRequest;
 pub use realtime::Channel;
@@ -50,8 +50,8 @@ struct Inner {
     clock: Clock,
     /// Woken after each commit that wrote outbox rows.
     outbox_written: Arc<Notify>,
-    /// Centrifugo's server API, when realtime is configured (typing goes straight to it).
-    centrifugo: Option<ApiClient>,
+    /// Where realtime events go: an external Centrifugo or the embedded server.
+    realtime: Realtime,
     typing: typing::Coalescer,
     limiter: limits::Limiter,
     /// The group-commit writer of sends, started on first use.
@@ -75,7 +75,7 @@ impl Service {
                 verifier,
                 clock: Clock { offset },
                 outbox_written: Arc::new(Notify::new()),
-                centrifugo: ApiClient::from_config(&config.centrifugo),
+                realtime: Realtime::from_config(&config),
                 typing: typing::Coalescer::default(),
                 writer: std::sync::OnceLock::new(),
                 limiter: limits::Limiter::new(&config.rate_limits),
@@ -101,30 +101,40 @@ impl Service {
         self.inner.limiter.check(action, user_id)
     }
 
-    /// Centrifugo's server API client, when configured.
-    pub fn centrifugo(&self) -> Option<&ApiClient> {
-        self.inner.centrifugo.as_ref()
+    /// The realtime server events go to.
+    pub fn realtime(&self) -> &Realtime {
+        &self.inner.realtime
     }
 
-    /// Starts the outbox relay (when Centrifugo is configured) and the presence sweeper;
-    /// they stop when `stop` turns true.
+    /// Starts the outbox relay, the presence sweeper and, with the embedded server, its
+    /// housekeeping and the presence listener; they stop when `stop` turns true.
     pub fn spawn_background(
         &self,
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
-        if let Some(api) = self.centrifugo().cloned() {
-            let (service, stop) = (self.clone(), stop.clone());
-            tasks.push(tokio::spawn(
-                async move { service.run_relay(api, stop).await },
-            ));
-        } else {
-            tracing::warn!("realtime is off (no CENTRIFUGO_URL): events wait in the outbox");
-        }
-        let (service, api) = (self.clone(), self.centrifugo().cloned());
+        let (service, rx) = (self.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move { service.run_relay(rx).await }));
+        let (service, rx) = (self.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
-            service.run_presence_sweeper(api, stop).await
+            service.run_presence_sweeper(rx).await
         }));
+        if let Some(hub) = self.realtime().embedded() {
+            let (service, events) = (self.clone(), hub.user_presence());
+            let rx = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                service.run_presence_listener(events, rx).await
+            }));
+            let (hub, mut rx) = (hub.clone(), stop);
+            tasks.push(tokio::spawn(async move {
+                while !*rx.borrow() {
+                    tokio::select! {
+                        () = tokio::time::sleep(std::time::Duration::from_secs(10)) => hub.sweep(),
+                        _ = rx.changed() => {}
+                    }
+                }
+            }));
+        }
         tasks
     }
 

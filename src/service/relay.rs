@@ -1,5 +1,5 @@
-//! The outbox relay: drains the outbox to Centrifugo's `/api/batch`, in id order, with an
-//! idempotency key per publication. Retryable failures back off exponentially with jitter;
+//! The outbox relay: drains the outbox to the realtime server (Centrifugo's `/api/batch`,
+//! or the embedded server in-process), in id order, with an idempotency key per publication. Retryable failures back off exponentially with jitter;
 //! the rest become dead letters with their reason. No database connection is held while
 //! Centrifugo is called: rows are leased, published, then settled.
 
@@ -11,10 +11,11 @@ use serde_json::Value;
 
 use super::Service;
 use super::events::data_value;
-use crate::centrifugo::api::{ApiClient, Publication};
+use crate::centrifugo::api::Publication;
 use crate::db::outbox::{self, KIND_CHAT_LIST, OutboxRow};
 use crate::error::Result;
 use crate::model;
+use crate::realtime::Realtime;
 
 /// What happened to the rows of one pass.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +39,13 @@ struct Pending {
 
 impl Service {
     /// Runs the relay until `stop` turns true.
-    pub async fn run_relay(&self, api: ApiClient, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run_relay(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         let signal = self.outbox_signal();
+        let realtime = self.realtime().clone();
         let mut failing_passes: i64 = 0;
         let mut last_warning: Option<tokio::time::Instant> = None;
         while !*stop.borrow() {
-            let (idle, failed) = match self.relay_pass(&api).await {
+            let (idle, failed) = match self.relay_pass(&realtime).await {
                 Ok(report) => (
                     report.rows() == 0,
                     report.retried > 0 && report.published == 0,
@@ -82,7 +84,7 @@ impl Service {
     }
 
     /// Claims one batch of due rows and publishes it.
-    pub async fn relay_pass(&self, api: &ApiClient) -> Result<PassReport> {
+    pub async fn relay_pass(&self, realtime: &Realtime) -> Result<PassReport> {
         let config = self.config();
         let now = model::now_ms();
         let lease = 2 * config.centrifugo.api_timeout.get().as_millis() as i64 + 5_000;
@@ -104,7 +106,7 @@ impl Service {
         let outcomes = if publications.is_empty() {
             Vec::new()
         } else {
-            match api.publish_batch(&publications).await {
+            match realtime.publish_batch(&publications).await {
                 Ok(results) => results,
                 Err(failure) => vec![Err(failure); publications.len()],
             }

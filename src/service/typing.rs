@@ -1,4 +1,4 @@
-//! Typing events: published straight to Centrifugo (no outbox: they are worthless a few
+//! Typing events: published straight to the realtime server (no outbox: they are worthless a few
 //! seconds later), best effort, without the request waiting, and coalesced so a client that
 //! repeats the same state within two seconds publishes it once.
 
@@ -46,11 +46,9 @@ impl Coalescer {
 }
 
 impl Service {
-    /// Publishes a typing event in the background, unless coalesced away or realtime is off.
+    /// Publishes a typing event in the background, unless coalesced away.
     pub(super) fn publish_typing(&self, payload: &TypingPayload) -> bool {
-        let Some(api) = self.centrifugo().cloned() else {
-            return false;
-        };
+        let realtime = self.realtime().clone();
         if !self.inner.typing.admit(payload, Instant::now()) {
             return false;
         }
@@ -62,7 +60,7 @@ impl Service {
             skip_history: true,
         };
         tokio::spawn(async move {
-            if let Err(e) = api.publish(&publication).await {
+            if let Err(e) = realtime.publish(&publication).await {
                 tracing::debug!(error = %e, channel = %publication.channel, "typing event dropped");
             }
         });

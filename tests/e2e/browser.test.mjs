@@ -1,10 +1,14 @@
 // Issue 7 end to end: the demo web chat (`chatctl serve --demo`) in a real browser. Debian's
-// Chromium driven by playwright-core, two browser contexts as two people, a real Centrifugo
-// with the config `chatctl centrifugo config --origin` generates, presence at 2 s / 1 s.
+// Chromium driven by playwright-core, two browser contexts as two people, presence at 2 s / 1 s.
+// REALTIME=centrifugo: a real Centrifugo with the config `chatctl centrifugo config --origin`
+// generates. REALTIME=embedded: `chatctl serve --demo` alone, the page connecting to the
+// embedded server at its own /connection/websocket; B's window is loaded through lib.mjs's TCP
+// relay, so cutting the relay is B's realtime outage (while A, loaded directly, keeps sending).
 //
 // A searches B, starts a chat, sends; B sees it live in the list, opens it (reads it), A sees
 // the read tick; A types and B sees "typing…"; a message that arrives while B looks is marked
-// read at once; Centrifugo restarts (history lost) and B catches up with after=; B closes the
+// read at once; the realtime server goes away and comes back: after a Centrifugo restart (history
+// lost) B catches up with after=, the embedded server still has it and B recovers; B closes the
 // window and A sees B go offline. Screenshots of both windows, at laptop and phone size, go
 // to tests/e2e/out/ (git-ignored).
 //
@@ -19,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { CHATCTL_BIN, Proc, Stack, waitUntil } from './lib.mjs';
+import { CHATCTL_BIN, Proc, REALTIME, Stack, waitUntil } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(HERE, 'out');
@@ -32,7 +36,7 @@ const HISTORY = 40; // Chloe's older messages: more than one page (30)
 /** The lib.mjs stack, with Centrifugo allowing the page's origin and chatctl serving --demo. */
 class DemoStack extends Stack {
   async startCentrifugo() {
-    if (!this.originAllowed) {
+    if (this.mode === 'centrifugo' && !this.originAllowed) {
       const generated = spawnSync(CHATCTL_BIN, [
         'centrifugo', 'config', '--origin', this.apiUrl, '--port', String(this.centrifugoPort),
         '--out', this.configFile, '--force',
@@ -75,8 +79,8 @@ after(async () => {
   await stack?.stop();
 });
 
-/** A new browser window (own context: own storage, own realtime connection). */
-async function open(name, viewport = LAPTOP, colorScheme = 'light') {
+/** A new browser window (own context: own storage, own realtime connection), loaded from `base`. */
+async function open(name, viewport = LAPTOP, colorScheme = 'light', base = stack.apiUrl) {
   const context = await browser.newContext({
     viewport,
     deviceScaleFactor: 1,
@@ -89,7 +93,7 @@ async function open(name, viewport = LAPTOP, colorScheme = 'light') {
   page.on('console', (m) => m.type() === 'error' && problems.push(`${name}: console: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
   page.on('response', (r) => r.status() >= 400 && problems.push(`${name}: HTTP ${r.status()} ${r.url()}`));
-  await page.goto(`${stack.apiUrl}/`);
+  await page.goto(`${base}/`);
   return { name, context, page };
 }
 
@@ -151,7 +155,8 @@ test('two people chat in the demo page, live', async () => {
   assert.match(await text(a.page, '.banner'), /--demo/, 'the page says the sign-in exists only with --demo');
   await shot(a.page, 'signin-laptop.png');
   await signIn(a, 'Anna Schmidt');
-  const b = await open('B');
+  // Embedded: B's page (and so its relative /connection/websocket) goes through the relay.
+  const b = await open('B', LAPTOP, 'light', REALTIME === 'embedded' ? `http://127.0.0.1:${stack.centrifugoPort}` : stack.apiUrl);
   await signIn(b, 'Boris Petrov');
   const anna = (await (await fetch(`${stack.apiUrl}/demo/users`)).json()).find((u) => u.name === 'Anna Schmidt');
   await seedChloe(anna.id);
@@ -199,8 +204,9 @@ test('two people chat in the demo page, live', async () => {
   await until(a.page, () => [...document.querySelectorAll('.msg.theirs .text')].some((t) => t.textContent.startsWith('It did')), null, 'A: reply live');
   assert.equal(await a.page.locator('#chat-list .row.active .badge').count(), 0, 'no badge on the chat being read');
 
-  // Centrifugo restarts and loses its history: B's subscription cannot recover, so the page
-  // catches up with GET …/messages?after=<last id>.
+  // The realtime server goes away. Centrifugo restarts and loses its history: B's subscription
+  // cannot recover, so the page catches up with GET …/messages?after=<last id>. The embedded
+  // server keeps running behind the cut relay: B's subscription recovers the missed message.
   const catchUps = [];
   b.page.on('request', (r) => /\/messages\?after=\d+/.test(r.url()) && catchUps.push(r.url()));
   await stack.stopCentrifugo();
@@ -211,7 +217,7 @@ test('two people chat in the demo page, live', async () => {
   await stack.startCentrifugo();
   await until(b.page, () => [...document.querySelectorAll('.msg.theirs .text')].some((t) => t.textContent.startsWith('Sent while')), null, 'B: missed message after reconnect', 20_000);
   await until(b.page, () => document.getElementById('conn').dataset.state === 'connected', null, 'B: connected again', 20_000);
-  assert.ok(catchUps.length > 0, 'B caught up with after=');
+  if (REALTIME === 'centrifugo') assert.ok(catchUps.length > 0, 'B caught up with after=');
   const ids = await b.page.evaluate(() => [...document.querySelectorAll('#message-list .msg')].map((m) => m.dataset.id));
   assert.equal(new Set(ids).size, ids.length, `no duplicates after the catch-up: ${ids}`);
   await until(a.page, () => document.querySelectorAll('.msg.mine .icon-checks').length === 3, null, 'A: the missed one read too', 20_000);

@@ -1,6 +1,6 @@
 // Missed messages after a subscriber's network cut (security plan check 46; figures R8 and R9),
-// against the real Centrifugo with the config chatctl generates (history 300 / 600 s,
-// force_recovery) and centrifuge-js:
+// with centrifuge-js against the real Centrifugo with the config chatctl generates (history 300 /
+// 600 s, force_recovery), and against the embedded server (REALTIME=embedded, same history):
 //   R8  readers cut off for RECOVERY_CUT_S while each of their chats receives RECOVERY_MESSAGES
 //       (at most the history size): every one resubscribes with recovered = true and has every
 //       message, in order, without asking the API.

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# End-to-end suite for chatctl's realtime delivery against a real Centrifugo v6 (issue 3).
+# End-to-end suite for chatctl's realtime delivery (issues 3 and 8), differential: steps 2-4 run
+# the same checks twice, against a real Centrifugo v6 and against chatctl's embedded server.
 #
 #  1. Generated configs: every v6 config `chatctl centrifugo config` produces for the tests passes
 #     `centrifugo checkconfig --strict`; `--format legacy` has exactly the original's 7 keys.
-#  2. A live pair (Centrifugo with the default generated config + `chatctl serve` on a fresh
-#     SQLite file): `chatctl centrifugo check` passes (exit 0) and fails with a wrong API key
-#     (exit 5); a `chatctl publish` -> `chatctl subscribe` round trip.
-#  3. `node --test tests/e2e/*.test.mjs`: centrifuge-js scenarios; tests/e2e/lib.mjs starts its own
-#     Centrifugo and chatctl per test file (so tests can stop and restart Centrifugo).
-#     browser.test.mjs is among them: the demo web chat in Debian's Chromium (issue 7; the block
-#     before step 3 installs Chromium when missing; tests/e2e/browser.sh runs it alone).
+#  2. A live stack per realtime server (Centrifugo with the default generated config + `chatctl
+#     serve`; or `chatctl serve` alone with its embedded server), on a fresh SQLite file:
+#     `chatctl centrifugo check` passes (exit 0) and fails with a wrong API key (exit 5); a
+#     `chatctl publish` -> `chatctl subscribe` round trip; the `cent` Python client's calls give
+#     identical (normalized) answers from both servers; one scenario with the Python SDK
+#     centrifuge-python (tests/e2e/python/client_scenario.py).
+#  3. `node --test tests/e2e/*.test.mjs` with REALTIME=centrifugo, then REALTIME=embedded: the
+#     centrifuge-js scenarios; tests/e2e/lib.mjs starts its own stack per test file (so tests can
+#     stop and restart Centrifugo). browser.test.mjs is among them: the demo web chat in
+#     Debian's Chromium (issue 7; the block before step 3 installs Chromium when missing;
+#     tests/e2e/browser.sh runs it alone).
 #     faults.test.mjs (Centrifugo SIGKILLed under load) and recovery.test.mjs (subscribers cut
 #     off) run here at short sizes; scripts/faults.sh runs them at the plan's sizes.
 #
 # Env: CENTRIFUGO_BIN (default: scripts/centrifugo.sh), CHATCTL_BIN (default: target/debug/chatctl,
-#      built with cargo if missing), E2E_KEEP=1 keeps the work directory even on success.
+#      built with cargo if missing), E2E_KEEP=1 keeps the work directory even on success,
+#      E2E_REALTIME=centrifugo|embedded runs steps 2-3 for one server only.
 # Logs of every chatctl and Centrifugo process are printed when something fails.
 set -euo pipefail
 
@@ -40,6 +46,7 @@ for tool in node python3 curl; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed"
 done
 scripts/npm-deps.sh
+PYTHON="$(scripts/python-deps.sh)"
 export CENTRIFUGO_BIN CHATCTL_BIN
 log "$("$CENTRIFUGO_BIN" version), $("$CHATCTL_BIN" --version), node $(node --version)"
 
@@ -116,7 +123,6 @@ API_KEY="e2e-key-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 CHATCTL_ENV=(
   PATH="$PATH" HOME="${HOME:-$WORK}" NO_COLOR=1
   CHATCTL_AUTH_SECRET="$AUTH_SECRET"
-  CENTRIFUGO_URL="http://127.0.0.1:$CENTRIFUGO_PORT"
   CENTRIFUGO_API_KEY="$API_KEY"
   CENTRIFUGO_SECRET="$HMAC_SECRET"
   DATABASE_URL="sqlite://$WORK/chatctl.db"
@@ -124,12 +130,14 @@ CHATCTL_ENV=(
   CHATCTL_PRESENCE_SWEEP_EVERY=1s
   CHATCTL_LOG="${CHATCTL_LOG:-info,sqlx=warn}"
 )
-# Runs chatctl in the foreground; extra NAME=VALUE settings may precede the arguments via
-# CHATCTL_EXTRA (an array). Background processes use the same `exec env` form so $! is
-# chatctl's own pid.
+# Runs chatctl in the foreground, pointed at the realtime server of the current step (RT_URL:
+# Centrifugo, or chatctl's own address for the embedded server); extra NAME=VALUE settings may
+# precede the arguments via CHATCTL_EXTRA (an array). Background processes use the same
+# `exec env` form so $! is chatctl's own pid.
+RT_URL="http://127.0.0.1:$CENTRIFUGO_PORT"
 CHATCTL_EXTRA=()
 chatctl() {
-  (cd "$WORK" && exec env -i "${CHATCTL_ENV[@]}" "${CHATCTL_EXTRA[@]}" "$CHATCTL_BIN" "$@")
+  (cd "$WORK" && exec env -i "${CHATCTL_ENV[@]}" CENTRIFUGO_URL="$RT_URL" "${CHATCTL_EXTRA[@]}" "$CHATCTL_BIN" "$@")
 }
 
 # Runs a command with stdout to $WORK/NAME.out and stderr to $WORK/NAME.err; on failure shows
@@ -212,73 +220,112 @@ if "$CENTRIFUGO_BIN" checkconfig --strict -c "$WORK/legacy.json" >"$WORK/legacy.
 fi
 log "  ✓ control: checkconfig --strict rejects the legacy flat file"
 
-# ------------------------------------------------------------------ 2. live pair + CLI
-log "2. Centrifugo :$CENTRIFUGO_PORT (default generated config) + chatctl serve :$CHATCTL_PORT"
-(cd "$WORK" && exec env -i PATH="$PATH" HOME="${HOME:-$WORK}" CENTRIFUGO_USAGE_STATS_DISABLED=true \
-  "$CENTRIFUGO_BIN" -c "$WORK/default.json") >"$WORK/centrifugo.log" 2>&1 &
-PIDS+=($!)
-(cd "$WORK" && exec env -i "${CHATCTL_ENV[@]}" "$CHATCTL_BIN" serve --bind "127.0.0.1:$CHATCTL_PORT") \
-  >"$WORK/chatctl.log" 2>&1 &
-PIDS+=($!)
-wait_for "Centrifugo /api/info" 15 curl -fsS -X POST -H "X-API-Key: $API_KEY" -d '{}' "http://127.0.0.1:$CENTRIFUGO_PORT/api/info"
-wait_for "chatctl /readyz" 15 curl -fsS "http://127.0.0.1:$CHATCTL_PORT/readyz"
-log "  ✓ both ready"
+# ------------------------------------------------------------------ 2. live stacks + CLI + Python
+MODES=(centrifugo embedded)
+[[ -n "${E2E_REALTIME:-}" ]] && MODES=("$E2E_REALTIME")
+USER_BASE=$((5000 + RANDOM % 1000 * 10))
 
-set +e
-chatctl centrifugo check >"$WORK/check-ok.out" 2>&1
-rc=$?
-set -e
-cat "$WORK/check-ok.out" >&2
-[[ $rc -eq 0 ]] || fail "chatctl centrifugo check exited $rc (want 0)"
-grep -q "✗" "$WORK/check-ok.out" && fail "chatctl centrifugo check printed a ✗ line but exited 0"
-[[ "$(grep -c "✓" "$WORK/check-ok.out")" -ge 4 ]] || fail "chatctl centrifugo check printed fewer than 4 ✓ lines"
-log "  ✓ chatctl centrifugo check: exit 0"
+# live_stack MODE: one stack, the CLI and the Python clients against it. The cent output is kept
+# in $WORK/cent-MODE.json for the comparison after both runs.
+live_stack() {
+  local mode=$1 serve_env=()
+  if [[ $mode == centrifugo ]]; then
+    RT_URL="http://127.0.0.1:$CENTRIFUGO_PORT"
+    serve_env=(CENTRIFUGO_URL="$RT_URL")
+    log "2. [$mode] Centrifugo :$CENTRIFUGO_PORT (default generated config) + chatctl serve :$CHATCTL_PORT"
+    (cd "$WORK" && exec env -i PATH="$PATH" HOME="${HOME:-$WORK}" CENTRIFUGO_USAGE_STATS_DISABLED=true \
+      "$CENTRIFUGO_BIN" -c "$WORK/default.json") >"$WORK/centrifugo.log" 2>&1 &
+    PIDS+=($!)
+    wait_for "Centrifugo /api/info" 15 curl -fsS -X POST -H "X-API-Key: $API_KEY" -d '{}' "$RT_URL/api/info"
+  else
+    RT_URL="http://127.0.0.1:$CHATCTL_PORT"
+    log "2. [$mode] chatctl serve :$CHATCTL_PORT with its embedded realtime server (no CENTRIFUGO_URL)"
+  fi
+  rm -f "$WORK"/chatctl.db*
+  (cd "$WORK" && exec env -i "${CHATCTL_ENV[@]}" "${serve_env[@]}" "$CHATCTL_BIN" serve --bind "127.0.0.1:$CHATCTL_PORT") \
+    >"$WORK/chatctl-$mode.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "chatctl /readyz" 15 curl -fsS "http://127.0.0.1:$CHATCTL_PORT/readyz"
+  log "  ✓ ready"
 
-set +e
-CHATCTL_EXTRA=(CENTRIFUGO_API_KEY=wrong-key-0123456789)
-chatctl centrifugo check >"$WORK/check-bad.out" 2>&1
-rc=$?
-set -e
-CHATCTL_EXTRA=()
-cat "$WORK/check-bad.out" >&2
-[[ $rc -eq 5 ]] || fail "chatctl centrifugo check with a wrong API key exited $rc (want 5)"
-grep -q "✗ API key" "$WORK/check-bad.out" || fail "wrong API key: no ✗ line for the API key"
-log "  ✓ chatctl centrifugo check with a wrong API key: exit 5"
+  set +e
+  chatctl centrifugo check >"$WORK/check-ok-$mode.out" 2>&1
+  rc=$?
+  set -e
+  cat "$WORK/check-ok-$mode.out" >&2
+  [[ $rc -eq 0 ]] || fail "[$mode] chatctl centrifugo check exited $rc (want 0)"
+  grep -q "✗" "$WORK/check-ok-$mode.out" && fail "[$mode] chatctl centrifugo check printed a ✗ line but exited 0"
+  [[ "$(grep -c "✓" "$WORK/check-ok-$mode.out")" -ge 4 ]] || fail "[$mode] chatctl centrifugo check printed fewer than 4 ✓ lines"
+  log "  ✓ chatctl centrifugo check: exit 0"
 
-# CLI round trip: subscribe (as user 7, tokens minted by chatctl) then publish.
-(cd "$WORK" && exec env -i "${CHATCTL_ENV[@]}" "$CHATCTL_BIN" subscribe user-7-chats --as 7 --count 1 --json) \
-  >"$WORK/subscribe.out" 2>"$WORK/subscribe.log" &
-SUB_PID=$!
-PIDS+=($SUB_PID)
-wait_for "chatctl subscribe" 10 grep -q "subscribed to user-7-chats" "$WORK/subscribe.log"
-chatctl publish user-7-chats '{"hello":"e2e","n":1}' --json >"$WORK/publish.out" 2>"$WORK/publish.log" \
-  || { cat "$WORK/publish.log" >&2; fail "chatctl publish failed"; }
-json_check "$WORK/publish.out" "chatctl publish --json" '
+  set +e
+  CHATCTL_EXTRA=(CENTRIFUGO_API_KEY=wrong-key-0123456789)
+  chatctl centrifugo check >"$WORK/check-bad-$mode.out" 2>&1
+  rc=$?
+  set -e
+  CHATCTL_EXTRA=()
+  cat "$WORK/check-bad-$mode.out" >&2
+  [[ $rc -eq 5 ]] || fail "[$mode] chatctl centrifugo check with a wrong API key exited $rc (want 5)"
+  grep -q "✗ API key" "$WORK/check-bad-$mode.out" || fail "[$mode] wrong API key: no ✗ line for the API key"
+  log "  ✓ chatctl centrifugo check with a wrong API key: exit 5"
+
+  # CLI round trip: subscribe (as user 7, tokens minted by chatctl) then publish.
+  (cd "$WORK" && exec env -i "${CHATCTL_ENV[@]}" CENTRIFUGO_URL="$RT_URL" "$CHATCTL_BIN" subscribe user-7-chats --as 7 --count 1 --json) \
+    >"$WORK/subscribe-$mode.out" 2>"$WORK/subscribe-$mode.log" &
+  SUB_PID=$!
+  PIDS+=($SUB_PID)
+  wait_for "chatctl subscribe" 10 grep -q "subscribed to user-7-chats" "$WORK/subscribe-$mode.log"
+  chatctl publish user-7-chats '{"hello":"e2e","n":1}' --json >"$WORK/publish-$mode.out" 2>"$WORK/publish-$mode.log" \
+    || { cat "$WORK/publish-$mode.log" >&2; fail "[$mode] chatctl publish failed"; }
+  json_check "$WORK/publish-$mode.out" "[$mode] chatctl publish --json" '
 assert c["channel"] == "user-7-chats", "channel"
 assert isinstance(c["offset"], int) and c["offset"] >= 1, "offset (history is on)"
 assert isinstance(c["epoch"], str) and c["epoch"], "epoch"
 '
-for _ in $(seq 100); do kill -0 "$SUB_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$SUB_PID" 2>/dev/null && fail "chatctl subscribe --count 1 did not exit within 10s of the publish"
-wait "$SUB_PID" || fail "chatctl subscribe exited non-zero"
-json_check "$WORK/subscribe.out" "chatctl subscribe --json output" '
+  for _ in $(seq 100); do kill -0 "$SUB_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$SUB_PID" 2>/dev/null && fail "[$mode] chatctl subscribe --count 1 did not exit within 10s of the publish"
+  wait "$SUB_PID" || fail "[$mode] chatctl subscribe exited non-zero"
+  json_check "$WORK/subscribe-$mode.out" "[$mode] chatctl subscribe --json output" '
 assert c["channel"] == "user-7-chats", "channel"
 assert c["data"] == {"hello": "e2e", "n": 1}, "the string-encoded payload, decoded"
 '
-log "  ✓ chatctl publish -> chatctl subscribe round trip"
+  log "  ✓ chatctl publish -> chatctl subscribe round trip"
 
-# The published data really is a JSON string on the wire (the original's encoding).
-curl -fsS -X POST -H "X-API-Key: $API_KEY" -d '{"channel":"user-7-chats","limit":1,"reverse":true}' \
-  "http://127.0.0.1:$CENTRIFUGO_PORT/api/history" >"$WORK/history.json"
-json_check "$WORK/history.json" "publication data is a JSON string" '
+  # The published data really is a JSON string on the wire (the original's encoding).
+  curl -fsS -X POST -H "X-API-Key: $API_KEY" -d '{"channel":"user-7-chats","limit":1,"reverse":true}' \
+    "$RT_URL/api/history" >"$WORK/history-$mode.json"
+  json_check "$WORK/history-$mode.json" "[$mode] publication data is a JSON string" '
 d = c["result"]["publications"][0]["data"]
 assert isinstance(d, str) and json.loads(d) == {"hello": "e2e", "n": 1}, f"data {d!r}"
 '
-log "  ✓ chatctl publish string-encodes the payload"
+  log "  ✓ chatctl publish string-encodes the payload"
 
-for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-PIDS=()
+  # The `cent` client, unchanged: its answers are compared across the two servers below.
+  API_URL="$RT_URL/api" API_KEY="$API_KEY" CHANNEL="cent-e2e" "$PYTHON" tests/e2e/python/cent_check.py \
+    >"$WORK/cent-$mode.json" 2>"$WORK/cent-$mode.err" || { cat "$WORK/cent-$mode.err" >&2; fail "[$mode] cent_check.py failed"; }
+  log "  ✓ the cent Python client: publish, broadcast, history, presence, batch, info, 401"
+
+  API_URL="http://127.0.0.1:$CHATCTL_PORT" WS_URL="${RT_URL/http/ws}/connection/websocket" AUTH_SECRET="$AUTH_SECRET" \
+    RT_API_URL="$RT_URL/api" API_KEY="$API_KEY" USER_BASE="$USER_BASE" \
+    "$PYTHON" tests/e2e/python/client_scenario.py >"$WORK/python-$mode.json" 2>"$WORK/python-$mode.err" \
+    || { cat "$WORK/python-$mode.err" >&2; fail "[$mode] the centrifuge-python scenario failed"; }
+  log "  ✓ centrifuge-python: tokens from the API, a live message, presence, recovery after a reconnect ($(tail -n1 "$WORK/python-$mode.err" | sed 's/^python scenario: //'))"
+
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
+for mode in "${MODES[@]}"; do
+  live_stack "$mode"
+done
+if [[ ${#MODES[@]} -eq 2 ]]; then
+  diff -u "$WORK/cent-centrifugo.json" "$WORK/cent-embedded.json" >&2 \
+    || fail "the cent client got different answers from Centrifugo and from the embedded server (diff above)"
+  diff -u "$WORK/python-centrifugo.json" "$WORK/python-embedded.json" >&2 \
+    || fail "the centrifuge-python scenario saw different things on the two servers (diff above)"
+  log "  ✓ cent and centrifuge-python: identical results from Centrifugo and from the embedded server"
+fi
 
 # ------------------------------------------------------------------ Chromium for browser.test.mjs
 # (issue 7: the demo web chat, driven by playwright-core; runs with the other files of step 3)
@@ -286,8 +333,11 @@ CHROMIUM_BIN="$(scripts/chromium.sh)" || fail "scripts/chromium.sh could not pro
 export CHROMIUM_BIN
 
 # ------------------------------------------------------------------ 3. centrifuge-js scenarios
-log "3. node --test tests/e2e/*.test.mjs"
-mkdir -p "$WORK/node"
-E2E_WORK_DIR="$WORK/node" node --test --test-reporter=spec --test-timeout=150000 tests/e2e/*.test.mjs
+for mode in "${MODES[@]}"; do
+  log "3. [$mode] REALTIME=$mode node --test tests/e2e/*.test.mjs"
+  mkdir -p "$WORK/node-$mode"
+  REALTIME="$mode" E2E_WORK_DIR="$WORK/node-$mode" \
+    node --test --test-reporter=spec --test-timeout=150000 tests/e2e/*.test.mjs
+done
 
 log "all e2e checks passed in $((SECONDS - START))s"

@@ -125,3 +125,33 @@ async fn sign_in_creates_or_picks_users_and_mints_working_tokens() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("users").await, 2);
 }
+
+/// With no Centrifugo configured the page uses the embedded server on its own host: a relative
+/// WebSocket path, a CSP that needs nothing beyond 'self', and the page's origin accepted with
+/// a token of a demo sign-in.
+#[tokio::test]
+async fn without_centrifugo_the_page_uses_the_embedded_server_of_its_own_host() {
+    let rt = crate::rt::Rt::spawn_with(|c| c.server.demo = true).await;
+    let app = &rt.app;
+    let page = get(app, "/").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("connect-src 'self';"), "{csp}");
+    let (_, config) = read(get(app, "/demo/config").await).await;
+    assert_eq!(config["ws_url"], "/connection/websocket");
+
+    let (_, anna) = sign_in(app, json!({ "name": "Anna" })).await;
+    let token = anna["token"].as_str().unwrap();
+    let origin = app.base.clone();
+    let mut ws = crate::rt::ws::Ws::open_with(&rt.ws_url(), &[("origin", &origin)])
+        .await
+        .expect("the page's own origin is accepted");
+    let connect = rt.connection_token(token).await;
+    let reply = ws
+        .call(json!({"id": 1, "connect": {"token": connect}}))
+        .await;
+    assert!(reply["connect"]["client"].is_string(), "{reply}");
+    let refused = crate::rt::ws::Ws::open_with(&rt.ws_url(), &[("origin", "http://evil.test")])
+        .await
+        .err();
+    assert_eq!(refused, Some(403), "another origin is refused");
+}

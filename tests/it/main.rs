@@ -6,6 +6,7 @@ mod common;
 mod api_basics;
 mod cli;
 mod cli_admin;
+mod cli_bench_ws;
 mod cli_import;
 mod cli_init;
 mod cli_inspect;
@@ -29,6 +30,12 @@ mod routes_realtime;
 mod routes_users;
 mod search;
 mod text_rules;
+
+mod realtime_delivery;
+mod realtime_differential;
+mod realtime_protocol;
+mod realtime_server_api;
+mod rt;
 
 mod authz_matrix;
 mod faults_centrifugo;
