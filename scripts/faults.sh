@@ -64,5 +64,5 @@ fi
 
 log "figures:"
 cat "$OUT/centrifugo-kill.json" "$OUT/recovery.json"
-grep -h -E '^R[0-9]+' "$OUT"/rust-*.txt
+grep -h -o -E 'R[0-9]+[ :(].*' "$OUT"/rust-*.txt
 log "done; outputs in $OUT"
