@@ -40,6 +40,7 @@ pub const ENV_VARS: &[EnvVar] = &[
         Kind::Int,
     ),
     var("CHATCTL_SHUTDOWN_GRACE", "server.shutdown_grace", Kind::Str),
+    var("CHATCTL_DRAIN_DELAY", "server.drain_delay", Kind::Str),
     var("CHATCTL_CORS_ORIGINS", "server.cors_origins", Kind::List),
     var("CHATCTL_TIME_OFFSET", "server.time_offset", Kind::Str),
     var("DATABASE_URL", "database.url", Kind::Str),

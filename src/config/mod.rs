@@ -5,6 +5,7 @@
 //! which never print.
 
 pub mod env;
+mod origin;
 mod realtime;
 mod secret;
 pub mod starter;
@@ -45,6 +46,9 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// After SIGTERM, how long to keep serving with `/readyz` at 503 (so load balancers take
+    /// the instance out) before no new connections are accepted.
+    pub drain_delay: Duration,
     /// Exact origins allowed by CORS (empty: no CORS headers at all).
     pub cors_origins: Vec<String>,
     /// UTC offset used for the original's "HH:MM" and "dd.mm.YYYY HH:MM" fields.
@@ -62,6 +66,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::secs(30),
             body_limit_bytes: 64 * 1024,
             shutdown_grace: Duration::secs(20),
+            drain_delay: Duration::secs(0),
             cors_origins: Vec::new(),
             time_offset: "+00:00".into(),
             demo: false,
@@ -326,9 +331,7 @@ impl Config {
         }
         self.realtime.validate(&self.centrifugo.url)?;
         for origin in &self.server.cors_origins {
-            if origin == "*" {
-                return Err("server.cors_origins must list exact origins, not \"*\"".into());
-            }
+            origin::check(origin)?;
         }
         Ok(())
     }

@@ -101,8 +101,11 @@ fn secrets_never_show_in_debug_output() {
 fn validation_names_the_key() {
     let err = Config::from_toml("[auth]\nleeway = \"2m\"\n", "f").unwrap_err();
     assert!(err.contains("auth.leeway"), "{err}");
-    let err = Config::from_toml("[server]\ncors_origins = [\"*\"]\n", "f").unwrap_err();
-    assert!(err.contains("server.cors_origins"), "{err}");
+    for origin in ["*", "https://*.app.example", "null", "https://app.example/"] {
+        let text = format!("[server]\ncors_origins = [\"https://ok.example\", {origin:?}]\n");
+        let err = Config::from_toml(&text, "f").unwrap_err();
+        assert!(err.contains("server.cors_origins"), "{origin}: {err}");
+    }
     let err = Config::from_toml("[server]\nrequest_timeout = \"soon\"\n", "f").unwrap_err();
     assert!(err.contains("soon"), "{err}");
 }

@@ -27,7 +27,14 @@ pub fn message(status: StatusCode, text: &str) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self.0 {
-            Error::Unauthenticated => message(StatusCode::UNAUTHORIZED, "Unauthenticated."),
+            Error::Unauthenticated => {
+                // RFC 9110 wants the scheme named on every 401; the body stays Laravel's.
+                let mut response = message(StatusCode::UNAUTHORIZED, "Unauthenticated.");
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
             Error::NotFound(text) => message(StatusCode::NOT_FOUND, &text),
             Error::Forbidden(text) => message(StatusCode::FORBIDDEN, &text),
             Error::Conflict(text) => message(StatusCode::CONFLICT, &text),

@@ -96,13 +96,15 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the API on a bound listener until `shutdown` resolves, then drains: `/readyz`
-/// answers 503 at once, in-flight requests get up to `server.shutdown_grace` to finish.
+/// answers 503 at once while requests are still served for `server.drain_delay`; then no new
+/// connections are accepted and in-flight requests get up to `server.shutdown_grace` to finish.
 pub async fn serve(
     listener: TcpListener,
     service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = service.config().server.shutdown_grace.get();
+    let drain = service.config().server.drain_delay.get();
     let hub = service.realtime().embedded().cloned();
     let draining = Arc::new(AtomicBool::new(false));
     let state = AppState {
@@ -113,6 +115,10 @@ pub async fn serve(
     let signal = async move {
         shutdown.await;
         draining.store(true, Ordering::SeqCst);
+        if !drain.is_zero() {
+            tracing::info!(?drain, "shutting down: /readyz answers 503, still serving");
+            tokio::time::sleep(drain).await;
+        }
         tracing::info!("shutting down: finishing in-flight requests");
         if let Some(hub) = hub {
             // Realtime clients get 3001 and reconnect (to this server once it is back).

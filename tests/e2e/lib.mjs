@@ -617,10 +617,17 @@ export function messageFeed(rt, chatId) {
     feed.liveOffsets.push(ctx.offset);
     show(message, 'live');
   });
+  // Where the stream broke: the last id shown when the subscription left the subscribed state.
+  // (Not the last id at the 'subscribed' event: centrifuge-js may dispatch live publications of
+  // the new subscription before that event, and they would hide the gap.)
+  let resumeFrom = null;
+  c.sub.on('subscribing', () => {
+    if (resumeFrom === null) resumeFrom = lastSeen;
+  });
   c.sub.on('subscribed', (ctx) => {
+    const after = resumeFrom ?? lastSeen;
+    resumeFrom = null;
     if (ctx.wasRecovering && !ctx.recovered) {
-      // Captured now: live publications of this subscription only arrive after this event.
-      const after = lastSeen;
       feed.catchUp = catchUp(after).catch((e) => feed.catchUpErrors.push(`gave up: ${e.message}`));
     }
   });

@@ -15,6 +15,8 @@
 #     stop and restart Centrifugo). browser.test.mjs is among them: the demo web chat in
 #     Debian's Chromium (issue 7; the block before step 3 installs Chromium when missing;
 #     tests/e2e/browser.sh runs it alone).
+#     faults.test.mjs (Centrifugo SIGKILLed under load) and recovery.test.mjs (subscribers cut
+#     off) run here at short sizes; scripts/faults.sh runs them at the plan's sizes.
 #
 # Env: CENTRIFUGO_BIN (default: scripts/centrifugo.sh), CHATCTL_BIN (default: target/debug/chatctl,
 #      built with cargo if missing), E2E_KEEP=1 keeps the work directory even on success,
