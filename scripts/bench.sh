@@ -4,6 +4,10 @@
 #   - PostgreSQL: $TEST_POSTGRES_URL when it answers, else the private server of
 #     scripts/postgres.sh (the bench creates and drops its own database on it).
 #   - Centrifugo: $CENTRIFUGO_BIN, else the pinned v6 binary of scripts/centrifugo.sh.
+#   - The private server runs tuned for tests (fsync off); for the bench it is switched to
+#     production durability (fsync and synchronous_commit on, via ALTER SYSTEM) and back
+#     at exit, so batching is measured against commits that really flush. BENCH_PG_AS_IS=1
+#     leaves the server's settings alone.
 #   - Raises the open-files limit for the 1,000 WebSocket subscribers.
 # Extra arguments go to `chatctl bench` (e.g. --quick, --json, --markdown, --duration 10s);
 # --backend sqlite|postgres replaces the default `--backend both`.
@@ -22,6 +26,26 @@ log "building chatctl (release)"
 cargo build --release --locked >&2 || die "cargo build --release failed"
 
 PG_URL="$(scripts/postgres.sh)" || die "scripts/postgres.sh could not provide a PostgreSQL server"
+cleanup() {
+  if [[ -n "${BIN_COPY:-}" ]]; then rm -rf "$(dirname "$BIN_COPY")"; fi
+  if [[ "${RESTORE_PG:-0}" == 1 ]]; then
+    psql -q -X "$PG_URL" -c "ALTER SYSTEM RESET fsync" -c "ALTER SYSTEM RESET synchronous_commit" \
+      -c "SELECT pg_reload_conf()" >/dev/null || log "warning: could not reset PostgreSQL settings"
+  fi
+}
+trap cleanup EXIT
+
+pg_durability() {
+  psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "ALTER SYSTEM SET fsync = $1" \
+    -c "ALTER SYSTEM SET synchronous_commit = $1" -c "SELECT pg_reload_conf()" >/dev/null
+}
+if [[ "${BENCH_PG_AS_IS:-0}" != 1 && -z "${TEST_POSTGRES_URL:-}" ]]; then
+  command -v psql >/dev/null 2>&1 || die "psql is not installed (apt-get install postgresql-client)"
+  log "PostgreSQL: fsync and synchronous_commit on for the run"
+  pg_durability on || die "could not switch PostgreSQL to durable settings (psql $PG_URL)"
+  RESTORE_PG=1
+fi
+
 if [[ -z "${CENTRIFUGO_BIN:-}" ]]; then
   CENTRIFUGO_BIN="$(scripts/centrifugo.sh)" || die "scripts/centrifugo.sh could not provide Centrifugo"
 fi
@@ -34,7 +58,6 @@ log "open files limit: $(ulimit -n)"
 # Run a copy, so a rebuild during the run cannot swap the binary under the serve children.
 BIN_COPY="$(mktemp -d)/chatctl"
 cp target/release/chatctl "$BIN_COPY"
-trap 'rm -rf "$(dirname "$BIN_COPY")"' EXIT
 
 BACKEND=(--backend both)
 for arg in "$@"; do
