@@ -164,10 +164,21 @@ fi
 if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
   log "starting PostgreSQL $PG_MAJOR on 127.0.0.1:$PORT (log: $LOG)"
   # 9>&- : the server must not inherit (and hold forever) our flock descriptor.
-  if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -o "-p $PORT" -w -t 60 start >&2 9>&-; then
+  # The port lies in Linux's ephemeral range, so a client socket of an earlier step can hold it
+  # for a moment: retry a few times before giving up.
+  for attempt in 1 2 3 4 5 6; do
+    if as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -o "-p $PORT" -w -t 60 start >&2 9>&-; then
+      break
+    fi
+    if [[ $attempt -lt 6 ]] && grep -q "Address already in use" "$LOG" 2>/dev/null; then
+      log "port $PORT is busy, retrying in 5 s ($attempt/5)"
+      : >"$LOG"
+      sleep 5
+      continue
+    fi
     tail -n 20 "$LOG" >&2 || true
     die "PostgreSQL failed to start on 127.0.0.1:$PORT (port in use? set CHATCTL_TEST_PG_PORT; log: $LOG)"
-  fi
+  done
 fi
 
 # 6. Ensure the test role exists with the rights the tests need.
