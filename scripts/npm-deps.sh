@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the e2e test's npm dependencies (tests/e2e) with `npm ci` from the committed
-# lockfile, but only when needed: node_modules/centrifuge is missing, or
-# package-lock.json is newer than node_modules/.package-lock.json. Otherwise a no-op.
+# lockfile, but only when needed: when node_modules was not installed by this script from the
+# lockfile as it is now (a stamp holds the lockfile's SHA-256; file dates are not enough, since
+# a checkout or copy can leave an old node_modules looking newer). Otherwise a no-op.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,8 +13,9 @@ die() { echo "npm-deps.sh: error: $*" >&2; exit 1; }
 
 [[ -f "$E2E/package-lock.json" ]] || die "missing $E2E/package-lock.json (run 'npm install' in tests/e2e and commit it)"
 
-if [[ -d "$E2E/node_modules/centrifuge" && -f "$E2E/node_modules/.package-lock.json" \
-      && ! "$E2E/package-lock.json" -nt "$E2E/node_modules/.package-lock.json" ]]; then
+STAMP="$E2E/node_modules/.chatctl-lock.sha256"
+want="$(sha256sum "$E2E/package-lock.json" | cut -d' ' -f1)"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   exit 0
 fi
 
@@ -23,4 +25,5 @@ command -v npm >/dev/null 2>&1 || die "npm is not installed (needed for tests/e2
 log "installing tests/e2e dependencies with npm ci"
 start=$SECONDS
 (cd "$E2E" && npm ci --no-audit --no-fund >&2) || die "npm ci failed in tests/e2e"
+echo "$want" >"$STAMP"
 log "npm ci done in $((SECONDS - start))s"
