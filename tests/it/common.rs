@@ -121,19 +121,7 @@ impl TestApp {
 
     /// An API token for `user_id`, provisioning them with `name` on first use.
     pub fn token(&self, user_id: i64, name: &str) -> String {
-        let profile = Profile {
-            name: name.into(),
-            email: format!("u{user_id}@example.test"),
-            avatar: None,
-        };
-        chatctl::auth::api::mint(
-            AUTH_SECRET,
-            user_id,
-            &profile,
-            3600,
-            chatctl::auth::now_secs(),
-        )
-        .unwrap()
+        mint_token(user_id, name)
     }
 
     /// Creates a user directly (as `chatctl users add` would) and returns an API token.
@@ -220,4 +208,22 @@ pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, body)
+}
+
+/// An API token for `user_id` signed with the test secret, valid for an hour; the server
+/// provisions the user with `name` on first use.
+pub fn mint_token(user_id: i64, name: &str) -> String {
+    let profile = Profile {
+        name: name.into(),
+        email: format!("u{user_id}@example.test"),
+        avatar: None,
+    };
+    chatctl::auth::api::mint(
+        AUTH_SECRET,
+        user_id,
+        &profile,
+        3600,
+        chatctl::auth::now_secs(),
+    )
+    .unwrap()
 }

@@ -14,7 +14,7 @@ use chatctl::db::Db;
 use sqlx::Row;
 
 use crate::common::fresh_database_url;
-use crate::process::{Outcome, Served, open_chat, sender};
+use crate::process::{Outcome, Served, start_senders};
 use crate::standin::{API_KEY, Mode, StandIn, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -27,27 +27,11 @@ async fn after_a_crash_under_load_every_stored_message_is_published() {
         ("CHATCTL_RATE_SEND_PER_MINUTE", "0".to_string()),
     ];
     let mut served = Served::start(&url, &env).await;
-    let mut chats = Vec::new();
-    for user in 1..=8 {
-        chats.push(open_chat(&served.base, user, user + 100).await);
-    }
     let (stop, never) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let senders: Vec<_> = chats
-        .iter()
-        .enumerate()
-        .map(|(i, chat)| {
-            tokio::spawn(sender(
-                served.base.clone(),
-                i as i64 + 1,
-                *chat,
-                stop.clone(),
-                never.clone(),
-            ))
-        })
-        .collect();
+    let senders = start_senders(&served.base, 8, &stop, &never).await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     served.crash();
     stop.store(true, Ordering::SeqCst);

@@ -14,7 +14,7 @@ use chatctl::db::Db;
 use sqlx::Row;
 
 use crate::common::fresh_database_url;
-use crate::process::{Outcome, Served, open_chat, sender};
+use crate::process::{Outcome, Served, start_senders};
 use crate::standin::{API_KEY, Mode, StandIn, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -30,27 +30,11 @@ async fn sigterm_under_load_drains_answers_what_it_read_and_keeps_undelivered_ev
         ("CHATCTL_RELAY_RETRY_MAX", "200ms".to_string()),
     ];
     let mut served = Served::start(&url, &env).await;
-    let mut chats = Vec::new();
-    for user in 1..=8 {
-        chats.push(open_chat(&served.base, user, user + 100).await);
-    }
     let (stop, signalled) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let senders: Vec<_> = chats
-        .iter()
-        .enumerate()
-        .map(|(i, chat)| {
-            tokio::spawn(sender(
-                served.base.clone(),
-                i as i64 + 1,
-                *chat,
-                stop.clone(),
-                signalled.clone(),
-            ))
-        })
-        .collect();
+    let senders = start_senders(&served.base, 8, &stop, &signalled).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     signalled.store(true, Ordering::SeqCst);

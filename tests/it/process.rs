@@ -129,19 +129,7 @@ impl Drop for Served {
 
 /// An API token for `user_id` with a profile (provisioned on first use).
 pub fn api_token(user_id: i64) -> String {
-    let profile = chatctl::db::users::Profile {
-        name: format!("User {user_id}"),
-        email: format!("u{user_id}@example.test"),
-        avatar: None,
-    };
-    chatctl::auth::api::mint(
-        AUTH_SECRET,
-        user_id,
-        &profile,
-        3600,
-        chatctl::auth::now_secs(),
-    )
-    .unwrap()
+    crate::common::mint_token(user_id, &format!("User {user_id}"))
 }
 
 /// What one sender saw: (client_message_id, status or transport error, started after SIGTERM).
@@ -179,6 +167,33 @@ pub async fn sender(
         }
     }
     out
+}
+
+/// Opens a chat for each of users 1..=`users` (with user + 100) and starts a `sender` in
+/// each, all stopped by `stop` and marking what they send after `signal`.
+pub async fn start_senders(
+    base: &str,
+    users: i64,
+    stop: &Arc<AtomicBool>,
+    signal: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<Vec<Outcome>>> {
+    let mut chats = Vec::new();
+    for user in 1..=users {
+        chats.push((user, open_chat(base, user, user + 100).await));
+    }
+    // All chats exist before the first send, so the load starts at once.
+    chats
+        .into_iter()
+        .map(|(user, chat)| {
+            tokio::spawn(sender(
+                base.to_string(),
+                user,
+                chat,
+                stop.clone(),
+                signal.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// Provisions both users (by a call each) and opens their chat.
