@@ -1,6 +1,6 @@
 //! The number of SQL statements a request runs does not grow with the data: the chat list of
 //! a user with 20 chats and of one with 1,000, a page of a chat with 2, 1,000 and 10,000
-//! messages. Statements are counted from sqlx's own per-statement `sqlx::query` tracing
+//! messages, and the relay's rendering of the chat lists of 2 users or of 500. Statements are counted from sqlx's own per-statement `sqlx::query` tracing
 //! event (emitted by the driver for every statement it executes, `begin`/`commit`
 //! included; a new connection's set-up statements are left out), so nothing in chatctl has
 //! to cooperate. A binary of its own because the
@@ -115,5 +115,28 @@ async fn statements_per_request_do_not_grow_with_chats_or_messages() {
     assert!(
         counts.iter().all(|&(_, n)| n == counts[0].1),
         "GET messages, (messages in chat, statements): {counts:?}"
+    );
+
+    // The relay renders all chat lists of a pass together: 2 users or 500 (a pass claims at
+    // most `relay.batch_size`, 500 by default, rows), 1 chat or 1,000 each, the same statements.
+    let few = [seed::HUB20, seed::HUB1000];
+    let all: Vec<i64> = (1..=498).chain(few).collect();
+    let mut lists = Vec::new();
+    for users in [&few[..], &all[..]] {
+        SEEN.lock().unwrap().clear();
+        let before = STATEMENTS.load(Ordering::SeqCst);
+        let rendered = app.service.chat_lists_of(users).await.unwrap();
+        let n = STATEMENTS.load(Ordering::SeqCst) - before;
+        assert_eq!(rendered.len(), users.len(), "a list for every user");
+        eprintln!(
+            "chat lists of {} users: {:?}",
+            users.len(),
+            SEEN.lock().unwrap()
+        );
+        lists.push((users.len(), n));
+    }
+    assert!(
+        lists.iter().all(|&(_, n)| n == lists[0].1),
+        "relay chat lists, (users, statements): {lists:?}"
     );
 }

@@ -1,6 +1,5 @@
-//! Queries over `chats` and `chat_members`: creating a direct chat, membership, the chat
-//! list (read from stored per-member state, one query whatever the number of chats), and the
-//! read cursors.
+//! Queries over `chats` and `chat_members`: creating a direct chat, membership, recording a
+//! message in the members' stored state, and the read cursors. Chat lists: `chat_lists`.
 
 use sqlx::{Any, Executor, Row};
 
@@ -129,76 +128,6 @@ pub async fn share_a_chat(
     .fetch_optional(ex)
     .await?;
     Ok(found.is_some())
-}
-
-/// One row of a user's chat list, straight from stored state.
-#[derive(Debug, Clone)]
-pub struct ChatListRow {
-    pub chat_id: i64,
-    pub companion_id: i64,
-    pub companion_name: String,
-    pub companion_avatar: Option<String>,
-    pub unread_count: i64,
-    pub my_last_read: i64,
-    pub companion_last_read: i64,
-    pub last_message: Option<LastMessageRow>,
-}
-
-#[derive(Debug, Clone)]
-pub struct LastMessageRow {
-    pub id: i64,
-    pub text: String,
-    pub created_at: i64,
-    pub sender_id: i64,
-}
-
-/// The user's chats, most recent activity first: one indexed query, whatever their number.
-pub async fn list_for_user(
-    ex: impl Executor<'_, Database = Any>,
-    user_id: i64,
-    limit: u32,
-) -> sqlx::Result<Vec<ChatListRow>> {
-    let rows = sqlx::query(
-        "select me.chat_id, cu.id, cu.name, cu.avatar, me.unread_count, \
-                me.last_read_message_id, other.last_read_message_id, \
-                m.id, m.text, m.created_at, m.user_id \
-         from chat_members me \
-         join chats c on c.id = me.chat_id \
-         join chat_members other on other.chat_id = me.chat_id and other.user_id <> me.user_id \
-         join users cu on cu.id = other.user_id \
-         left join messages m on m.id = c.last_message_id \
-         where me.user_id = $1 \
-         order by me.last_activity_at desc, me.chat_id desc \
-         limit $2",
-    )
-    .bind(user_id)
-    .bind(i64::from(limit))
-    .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let last_id: Option<i64> = r.try_get(7)?;
-            let last_message = match last_id {
-                Some(id) => Some(LastMessageRow {
-                    id,
-                    text: r.try_get(8)?,
-                    created_at: r.try_get(9)?,
-                    sender_id: r.try_get(10)?,
-                }),
-                None => None,
-            };
-            Ok(ChatListRow {
-                chat_id: r.try_get(0)?,
-                companion_id: r.try_get(1)?,
-                companion_name: r.try_get(2)?,
-                companion_avatar: r.try_get(3)?,
-                unread_count: r.try_get(4)?,
-                my_last_read: r.try_get(5)?,
-                companion_last_read: r.try_get(6)?,
-                last_message,
-            })
-        })
-        .collect()
 }
 
 /// Records a new message: the chat's last message, every member's list order, the

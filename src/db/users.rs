@@ -44,6 +44,30 @@ pub async fn find(ex: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Resul
     row.map(|r| from_row(&r, 0)).transpose()
 }
 
+/// Those of `ids` that exist, by id (one statement per 500 ids).
+pub async fn find_many(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, UserRow>> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("select {COLUMNS} from users where id in ({list})");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            let user = from_row(&r, 0)?;
+            found.insert(user.id, user);
+        }
+    }
+    Ok(found)
+}
+
 /// Profile fields as given by a token or an import.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Profile {

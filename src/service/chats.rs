@@ -1,11 +1,14 @@
 //! Chats: creating the one direct chat of a pair (a unique key, never check-then-insert) and
 //! the chat list read from stored per-member state.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::events::{self, Event};
 use super::{Caller, Service, validate};
-use crate::db::chats::{self, ChatListRow};
+use crate::db::chat_lists::{self, ChatListRow};
+use crate::db::chats;
 use crate::db::users;
 use crate::error::{Error, Result};
 use crate::model::{self, ChatItem, LastMessage};
@@ -61,7 +64,7 @@ impl Service {
     /// `limits.chat_list_max`. One query whatever the number of chats.
     pub async fn chat_list(&self, me: &Caller) -> Result<Vec<ChatItem>> {
         let rows =
-            chats::list_for_user(self.db().pool(), me.id, self.config().limits.chat_list_max)
+            chat_lists::list_for_user(self.db().pool(), me.id, self.config().limits.chat_list_max)
                 .await?;
         Ok(rows
             .into_iter()
@@ -69,12 +72,32 @@ impl Service {
             .collect())
     }
 
-    /// The chat list of a user by id (for publishing it), or `None` for an unknown user.
-    pub async fn chat_list_of(&self, user_id: i64) -> Result<Option<Vec<ChatItem>>> {
-        match users::find(self.db().pool(), user_id).await? {
-            Some(user) => Ok(Some(self.chat_list(&user).await?)),
-            None => Ok(None),
-        }
+    /// The chat lists of users by id (for publishing them), with one statement for the users
+    /// and one for their lists however many there are. Unknown users have no entry.
+    pub async fn chat_lists_of(&self, user_ids: &[i64]) -> Result<HashMap<i64, Vec<ChatItem>>> {
+        let mut conn = self
+            .db()
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::db::pool_error)?;
+        let users = users::find_many(&mut conn, user_ids).await?;
+        let known: Vec<i64> = users.keys().copied().collect();
+        let mut rows =
+            chat_lists::lists_for_users(&mut conn, &known, self.config().limits.chat_list_max)
+                .await?;
+        drop(conn);
+        Ok(users
+            .into_iter()
+            .map(|(id, me)| {
+                let list = rows.remove(&id).unwrap_or_default();
+                let items = list
+                    .into_iter()
+                    .map(|row| self.render_chat_item(&me, row))
+                    .collect();
+                (id, items)
+            })
+            .collect())
     }
 
     fn render_chat_item(&self, me: &Caller, row: ChatListRow) -> ChatItem {

@@ -154,8 +154,21 @@ impl Service {
     }
 
     /// Turns rows into publications, rendering chat lists now (they are snapshots, so the
-    /// freshest state is the right one) and coalescing several rows of one list.
+    /// freshest state is the right one; all of a pass's lists with a fixed number of
+    /// statements) and coalescing several rows of one list.
     async fn prepare(&self, rows: Vec<OutboxRow>) -> Result<(Vec<Pending>, Vec<OutboxRow>)> {
+        let mut owners: Vec<i64> = rows
+            .iter()
+            .filter(|row| row.kind == KIND_CHAT_LIST)
+            .map(|row| row.payload.parse().unwrap_or(0))
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let mut lists = if owners.is_empty() {
+            HashMap::new()
+        } else {
+            self.chat_lists_of(&owners).await?
+        };
         let mut pending: Vec<Pending> = Vec::with_capacity(rows.len());
         let mut list_slot: HashMap<String, usize> = HashMap::new();
         let mut unknown = Vec::new();
@@ -166,7 +179,7 @@ impl Service {
                     continue;
                 }
                 let user_id: i64 = row.payload.parse().unwrap_or(0);
-                let Some(list) = self.chat_list_of(user_id).await? else {
+                let Some(list) = lists.remove(&user_id) else {
                     unknown.push(row);
                     continue;
                 };

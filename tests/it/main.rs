@@ -4,6 +4,7 @@
 mod common;
 
 mod api_basics;
+mod chat_lists;
 mod cli;
 mod cli_admin;
 mod cli_bench_ws;
