@@ -4,10 +4,12 @@
 #   - PostgreSQL: $TEST_POSTGRES_URL when it answers, else the private server of
 #     scripts/postgres.sh (the bench creates and drops its own database on it).
 #   - Centrifugo: $CENTRIFUGO_BIN, else the pinned v6 binary of scripts/centrifugo.sh.
-#   - The private server runs tuned for tests (fsync off); for the bench it is switched to
-#     production durability (fsync and synchronous_commit on, via ALTER SYSTEM) and back
-#     at exit, so batching is measured against commits that really flush. BENCH_PG_AS_IS=1
-#     leaves the server's settings alone.
+#   - The private server runs tuned for tests (fsync and autovacuum off); for the bench it is
+#     switched to production settings (fsync, synchronous_commit and autovacuum on, via ALTER
+#     SYSTEM) and back at exit, so batching is measured against commits that really flush, and
+#     the outbox (a queue: every event is inserted, leased and deleted) is vacuumed as in
+#     production instead of piling up dead rows the relay's claims must step over.
+#     BENCH_PG_AS_IS=1 leaves the server's settings alone.
 #   - Raises the open-files limit for the 1,000 WebSocket subscribers.
 # Extra arguments go to `chatctl bench` (e.g. --quick, --json, --markdown, --duration 10s);
 # --backend sqlite|postgres replaces the default `--backend both`.
@@ -30,19 +32,21 @@ cleanup() {
   if [[ -n "${BIN_COPY:-}" ]]; then rm -rf "$(dirname "$BIN_COPY")"; fi
   if [[ "${RESTORE_PG:-0}" == 1 ]]; then
     psql -q -X "$PG_URL" -c "ALTER SYSTEM RESET fsync" -c "ALTER SYSTEM RESET synchronous_commit" \
-      -c "SELECT pg_reload_conf()" >/dev/null || log "warning: could not reset PostgreSQL settings"
+      -c "ALTER SYSTEM RESET autovacuum" -c "SELECT pg_reload_conf()" >/dev/null \
+      || log "warning: could not reset PostgreSQL settings"
   fi
 }
 trap cleanup EXIT
 
-pg_durability() {
-  psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "ALTER SYSTEM SET fsync = $1" \
-    -c "ALTER SYSTEM SET synchronous_commit = $1" -c "SELECT pg_reload_conf()" >/dev/null
+pg_production() {
+  psql -q -X -v ON_ERROR_STOP=1 "$PG_URL" -c "ALTER SYSTEM SET fsync = on" \
+    -c "ALTER SYSTEM SET synchronous_commit = on" -c "ALTER SYSTEM SET autovacuum = on" \
+    -c "SELECT pg_reload_conf()" >/dev/null
 }
 if [[ "${BENCH_PG_AS_IS:-0}" != 1 && -z "${TEST_POSTGRES_URL:-}" ]]; then
   command -v psql >/dev/null 2>&1 || die "psql is not installed (apt-get install postgresql-client)"
-  log "PostgreSQL: fsync and synchronous_commit on for the run"
-  pg_durability on || die "could not switch PostgreSQL to durable settings (psql $PG_URL)"
+  log "PostgreSQL: fsync, synchronous_commit and autovacuum on for the run"
+  pg_production || die "could not switch PostgreSQL to production settings (psql $PG_URL)"
   RESTORE_PG=1
 fi
 

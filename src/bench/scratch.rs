@@ -90,7 +90,13 @@ impl Scratch {
     /// Server settings that decide what a PostgreSQL commit costs.
     pub async fn postgres_settings(db: &Db) -> Vec<String> {
         let mut out = Vec::new();
-        for setting in ["server_version", "fsync", "synchronous_commit", "wal_level"] {
+        for setting in [
+            "server_version",
+            "fsync",
+            "synchronous_commit",
+            "autovacuum",
+            "wal_level",
+        ] {
             let sql = format!("select current_setting('{setting}')");
             if let Ok(value) = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
                 .fetch_one(db.pool())
