@@ -67,10 +67,7 @@ pub async fn members_for_update(
     };
     let mut found = Vec::new();
     for chunk in chat_ids.chunks(rows_per_statement(1)) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::numbered_params(1, chunk.len());
         let sql = format!(
             "select chat_id, user_id, last_read_message_id, unread_count from chat_members \
              where chat_id in ({list}) order by chat_id, user_id{lock}"
@@ -219,10 +216,7 @@ pub async fn mark_online(
 ) -> sqlx::Result<Vec<i64>> {
     let mut changed = Vec::new();
     for chunk in user_ids.chunks(rows_per_statement(1)) {
-        let list = (2..=chunk.len() + 1)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::numbered_params(2, chunk.len());
         let sql = format!(
             "update users set is_online = 1, last_active_at = $1, last_seen_at = $1 \
              where is_online = 0 and id in ({list}) returning id"
@@ -336,5 +330,11 @@ mod tests {
     fn placeholders_number_rows_in_order() {
         assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(super::placeholders(1, 1), "($1)");
+    }
+
+    #[test]
+    fn numbered_params_start_where_asked() {
+        assert_eq!(crate::db::numbered_params(1, 3), "$1, $2, $3");
+        assert_eq!(crate::db::numbered_params(2, 1), "$2");
     }
 }

@@ -89,10 +89,7 @@ pub async fn lists_for_users(
         .collect::<Vec<_>>()
         .join(", ");
     for chunk in user_ids.chunks(OWNERS_PER_STATEMENT) {
-        let owners = (2..chunk.len() + 2)
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let owners = super::numbered_params(2, chunk.len());
         // A window numbers each owner's rows in list order; both backends support it.
         let sql = format!(
             "select * from (select me.user_id as owner, {columns}, row_number() over \

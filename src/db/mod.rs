@@ -67,6 +67,14 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `count` numbered placeholders from `$first`: `$1, $2, $3` for an `in (...)` list.
+pub fn numbered_params(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The connection pool and its backend.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -125,6 +133,12 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// One pooled connection, for several statements in a row; exhaustion is
+    /// [`Error::Unavailable`].
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
+        self.pool.acquire().await.map_err(pool_error)
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front

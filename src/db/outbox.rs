@@ -100,10 +100,7 @@ pub async fn claim(
 /// relay about half its time on SQLite).
 pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> sqlx::Result<()> {
     for chunk in ids.chunks(1000) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::numbered_params(1, chunk.len());
         let sql = format!("delete from outbox where id in ({list})");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {

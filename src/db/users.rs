@@ -51,10 +51,7 @@ pub async fn find_many(
 ) -> sqlx::Result<std::collections::HashMap<i64, UserRow>> {
     let mut found = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = super::numbered_params(1, chunk.len());
         let sql = format!("select {COLUMNS} from users where id in ({list})");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {

@@ -30,10 +30,9 @@ pub async fn profiles(
 ) -> sqlx::Result<HashMap<i64, Profile>> {
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "select id, name, email, avatar from users where id in ({})",
-            placeholders.join(", ")
+            super::numbered_params(1, chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {

@@ -75,12 +75,7 @@ impl Service {
     /// The chat lists of users by id (for publishing them), with one statement for the users
     /// and one for their lists however many there are. Unknown users have no entry.
     pub async fn chat_lists_of(&self, user_ids: &[i64]) -> Result<HashMap<i64, Vec<ChatItem>>> {
-        let mut conn = self
-            .db()
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::db::pool_error)?;
+        let mut conn = self.db().acquire().await?;
         let users = users::find_many(&mut conn, user_ids).await?;
         let known: Vec<i64> = users.keys().copied().collect();
         let mut rows =

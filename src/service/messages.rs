@@ -57,12 +57,7 @@ impl Service {
             (None, Some(id)) => Cursor::After(id),
             (None, None) => Cursor::Newest,
         };
-        let mut conn = self
-            .db()
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::db::pool_error)?;
+        let mut conn = self.db().acquire().await?;
         let mut view = self.chat_view(&mut conn, me, chat_id).await?;
         let mut rows = messages::page(&mut *conn, chat_id, cursor, limit + 1).await?;
         drop(conn);
@@ -202,12 +197,7 @@ impl Service {
 
     /// `POST /api/chats/{chatId}/messages/{messageId}`: moves the caller's read cursor.
     pub async fn mark_read(&self, me: &Caller, chat_id: i64, message_id: i64) -> Result<()> {
-        let mut conn = self
-            .db()
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::db::pool_error)?;
+        let mut conn = self.db().acquire().await?;
         let view = self.chat_view(&mut conn, me, chat_id).await?;
         messages::find_in_chat(&mut *conn, chat_id, message_id)
             .await?
@@ -252,12 +242,7 @@ impl Service {
         self.throttle(Action::Typing, me.id)?;
         let chat_id = validate::required_integer(body, "chatId", "chat id")?;
         let typing = validate::required_bool(body, "typing")?;
-        let mut conn = self
-            .db()
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::db::pool_error)?;
+        let mut conn = self.db().acquire().await?;
         self.chat_view(&mut conn, me, chat_id).await?;
         drop(conn);
         let payload = TypingPayload {

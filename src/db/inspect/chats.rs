@@ -77,13 +77,12 @@ pub async fn members(
     if chat_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=chat_ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
         "select cm.chat_id, cm.user_id, u.name, u.is_online, cm.unread_count, \
                 cm.last_read_message_id \
          from chat_members cm join users u on u.id = cm.user_id \
          where cm.chat_id in ({}) order by cm.chat_id, cm.user_id",
-        placeholders.join(", ")
+        crate::db::numbered_params(1, chat_ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in chat_ids {
