@@ -96,48 +96,65 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Removes delivered rows, one statement per thousand ids (a statement per row cost the
-/// relay about half its time on SQLite).
+/// Removes delivered rows.
 pub async fn delete(conn: &mut sqlx::AnyConnection, ids: &[i64]) -> sqlx::Result<()> {
+    for_ids(conn, "delete from outbox where", ids, &[]).await
+}
+
+/// Schedules another attempt of these rows after a retryable failure.
+pub async fn retry_later(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[i64],
+    next_attempt_at: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    let sql =
+        "update outbox set attempts = attempts + 1, next_attempt_at = $1, last_error = $2 where";
+    for_ids(
+        conn,
+        sql,
+        ids,
+        &[Bound::Int(next_attempt_at), Bound::Text(error)],
+    )
+    .await
+}
+
+/// Moves these rows to the dead-letter state with the reason.
+pub async fn bury(conn: &mut sqlx::AnyConnection, ids: &[i64], error: &str) -> sqlx::Result<()> {
+    let sql = "update outbox set attempts = attempts + 1, state = 1, last_error = $1 where";
+    for_ids(conn, sql, ids, &[Bound::Text(error)]).await
+}
+
+/// A value bound before the id list.
+enum Bound<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// Runs `head id in (...)` over `ids`, a thousand per statement (a statement per row cost the
+/// relay about half its time on SQLite, and held the write lock that long after a failed
+/// batch), with `before` bound as `$1`, `$2`, ... ahead of the ids.
+async fn for_ids(
+    conn: &mut sqlx::AnyConnection,
+    head: &str,
+    ids: &[i64],
+    before: &[Bound<'_>],
+) -> sqlx::Result<()> {
     for chunk in ids.chunks(1000) {
-        let list = super::numbered_params(1, chunk.len());
-        let sql = format!("delete from outbox where id in ({list})");
+        let list = super::numbered_params(before.len() + 1, chunk.len());
+        let sql = format!("{head} id in ({list})");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for value in before {
+            query = match value {
+                Bound::Int(v) => query.bind(*v),
+                Bound::Text(v) => query.bind(v.to_string()),
+            };
+        }
         for id in chunk {
             query = query.bind(*id);
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
-}
-
-/// Schedules another attempt after a retryable failure.
-pub async fn retry_later(
-    ex: impl Executor<'_, Database = Any>,
-    id: i64,
-    next_attempt_at: i64,
-    error: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update outbox set attempts = attempts + 1, next_attempt_at = $2, last_error = $3 where id = $1",
-    )
-    .bind(id)
-    .bind(next_attempt_at)
-    .bind(error)
-    .execute(ex)
-    .await?;
-    Ok(())
-}
-
-/// Moves a row to the dead-letter state with the reason.
-pub async fn bury(ex: impl Executor<'_, Database = Any>, id: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "update outbox set attempts = attempts + 1, state = 1, last_error = $2 where id = $1",
-    )
-    .bind(id)
-    .bind(error)
-    .execute(ex)
-    .await?;
     Ok(())
 }
 

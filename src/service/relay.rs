@@ -3,7 +3,7 @@
 //! the rest become dead letters with their reason. No database connection is held while
 //! Centrifugo is called: rows are leased, published, then settled.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use rand::Rng;
@@ -114,34 +114,38 @@ impl Service {
         // Settled after the call, in a transaction of its own: nothing is held across it.
         let mut tx = self.db().begin_write().await?;
         let mut delivered = Vec::with_capacity(pending.len());
-        for row in &unknown {
-            outbox::bury(
-                &mut *tx,
-                row.id,
-                "the user of this chat list no longer exists",
-            )
-            .await?;
-            report.dead += 1;
+        // Failed rows are settled a statement per (attempts, reason), not per row: after a
+        // refused batch of thousands, per-row updates held the write lock that long.
+        let mut retries: BTreeMap<(i64, String), Vec<i64>> = BTreeMap::new();
+        let mut dead: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        if !unknown.is_empty() {
+            let reason = "the user of this chat list no longer exists".to_string();
+            dead.entry(reason)
+                .or_default()
+                .extend(unknown.iter().map(|r| r.id));
         }
         for (item, outcome) in pending.iter().zip(outcomes) {
             for row in &item.rows {
                 match &outcome {
-                    Ok(_) => {
-                        delivered.push(row.id);
-                        report.published += 1;
-                    }
-                    Err(failure) if failure.retryable() => {
-                        let at = model::now_ms() + self.backoff(row.attempts).as_millis() as i64;
-                        outbox::retry_later(&mut *tx, row.id, at, &failure.to_string()).await?;
-                        report.retried += 1;
-                    }
-                    Err(failure) => {
-                        outbox::bury(&mut *tx, row.id, &failure.to_string()).await?;
-                        report.dead += 1;
-                    }
+                    Ok(_) => delivered.push(row.id),
+                    Err(failure) if failure.retryable() => retries
+                        .entry((row.attempts, failure.to_string()))
+                        .or_default()
+                        .push(row.id),
+                    Err(failure) => dead.entry(failure.to_string()).or_default().push(row.id),
                 }
             }
         }
+        for ((attempts, reason), ids) in &retries {
+            let at = model::now_ms() + self.backoff(*attempts).as_millis() as i64;
+            outbox::retry_later(&mut tx, ids, at, reason).await?;
+            report.retried += ids.len();
+        }
+        for (reason, ids) in &dead {
+            outbox::bury(&mut tx, ids, reason).await?;
+            report.dead += ids.len();
+        }
+        report.published = delivered.len();
         outbox::delete(&mut tx, &delivered).await?;
         tx.commit().await?;
         if report.dead > 0 {

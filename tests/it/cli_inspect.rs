@@ -99,9 +99,11 @@ async fn inspect_shows_chats_messages_and_the_outbox_with_the_same_facts_as_json
             .all(|r| r["state"] == "pending")
     );
     let id = outbox[0]["id"].as_i64().unwrap();
-    chatctl::db::outbox::bury(app.service.db().pool(), id, "unknown channel")
+    let mut conn = app.service.db().acquire().await.unwrap();
+    chatctl::db::outbox::bury(&mut conn, &[id], "unknown channel")
         .await
         .unwrap();
+    drop(conn);
     let dead = json_of(&url, &["inspect", "outbox", "--dead", "--json"]);
     assert_eq!(dead[0]["last_error"], "unknown channel");
     assert_eq!(dead[0]["next_attempt_at"], Value::Null);
