@@ -1,6 +1,6 @@
 //! The number of SQL statements a request runs does not grow with the data: the chat list of
 //! a user with 20 chats and of one with 1,000, a page of a chat with 2, 1,000 and 10,000
-//! messages, and the relay's rendering of the chat lists of 2 users or of 500. Statements are counted from sqlx's own per-statement `sqlx::query` tracing
+//! messages, and the relay's rendering of the chat lists of 2 users or of 1,008. Statements are counted from sqlx's own per-statement `sqlx::query` tracing
 //! event (emitted by the driver for every statement it executes, `begin`/`commit`
 //! included; a new connection's set-up statements are left out), so nothing in chatctl has
 //! to cooperate. A binary of its own because the
@@ -117,10 +117,11 @@ async fn statements_per_request_do_not_grow_with_chats_or_messages() {
         "GET messages, (messages in chat, statements): {counts:?}"
     );
 
-    // The relay renders all chat lists of a pass together: 2 users or 500 (a pass claims at
-    // most `relay.batch_size`, 500 by default, rows), 1 chat or 1,000 each, the same statements.
+    // The relay renders all chat lists of a pass together: 2 users or all 1,008 (a pass claims
+    // at most `relay.batch_size`, 2000 by default, rows), 1 chat or 1,000 each, the same
+    // statements.
     let few = [seed::HUB20, seed::HUB1000];
-    let all: Vec<i64> = (1..=498).chain(few).collect();
+    let all: Vec<i64> = (1..=seed::LAST_USER).collect();
     let mut lists = Vec::new();
     for users in [&few[..], &all[..]] {
         SEEN.lock().unwrap().clear();

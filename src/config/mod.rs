@@ -204,7 +204,7 @@ pub struct RelayConfig {
 impl Default for RelayConfig {
     fn default() -> Self {
         Self {
-            batch_size: 500,
+            batch_size: 2000,
             retry_base: Duration(std::time::Duration::from_millis(200)),
             retry_max: Duration::secs(30),
         }

@@ -51,8 +51,9 @@ const FROM: &str = "from chat_members me \
      join users cu on cu.id = other.user_id \
      left join messages m on m.id = c.last_message_id";
 
-/// Owners per statement of [`lists_for_users`], far below both backends' bind limits.
-const OWNERS_PER_STATEMENT: usize = 500;
+/// Owners per statement of [`lists_for_users`]: a relay pass of the default size
+/// (`relay.batch_size` 2000) in one statement, far below both backends' bind limits.
+const OWNERS_PER_STATEMENT: usize = 2000;
 
 /// The user's chats, most recent activity first: one indexed query, whatever their number.
 pub async fn list_for_user(

@@ -44,13 +44,13 @@ pub async fn find(ex: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Resul
     row.map(|r| from_row(&r, 0)).transpose()
 }
 
-/// Those of `ids` that exist, by id (one statement per 500 ids).
+/// Those of `ids` that exist, by id (one statement per 2000 ids).
 pub async fn find_many(
     conn: &mut sqlx::AnyConnection,
     ids: &[i64],
 ) -> sqlx::Result<std::collections::HashMap<i64, UserRow>> {
     let mut found = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(2000) {
         let list = super::numbered_params(1, chunk.len());
         let sql = format!("select {COLUMNS} from users where id in ({list})");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
